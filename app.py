@@ -1,0 +1,26 @@
+"""jobledger's Lambdas: the CloudStack API route and the SQS worker. A router only: logic is in chalicelib."""
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Chalice, Response
+
+from chalicelib import api, settings, worker
+
+app = Chalice(app_name="jobledger")
+
+FORM_AND_OTHERS = ["application/x-www-form-urlencoded", "application/json", "text/plain", "multipart/form-data"]
+
+
+@app.route("/client/api", methods=["GET", "POST"], content_types=FORM_AND_OTHERS)
+def client_api() -> Response:
+    request = app.current_request
+    query = request.query_params or {}
+    pairs = [(name, value) for name in query for value in query.getlist(name)]
+    reply = api.handle(pairs, request.raw_body or b"", request.context.get("requestId", ""))
+    return Response(body=reply.body, status_code=reply.status, headers=reply.headers)
+
+
+@app.on_sqs_message(queue=settings.queue_name(), batch_size=10)
+def job_worker(event: Any) -> dict[str, Any]:
+    return worker.handle_batch(event.to_dict()["Records"])

@@ -1,0 +1,31 @@
+"""First start: record the inventory as events (with the state rows they explain) unless already recorded."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from chalicelib import events as ev
+from chalicelib import store
+from chalicelib.errors import ConcurrencyConflict
+from chalicelib.inventory import INVENTORY_STREAM, inventory_rows
+
+CHUNK = 90  # rows per event: one event and its rows must fit one 100-item transaction
+
+
+def seed_inventory(inventory: Mapping[str, Any], actor: Mapping[str, str] | None = None) -> int:
+    """Append the InventoryLoaded events not yet in the log; answer how many were appended (0: seeded)."""
+    rows = inventory_rows(inventory)
+    chunks = [rows[i:i + CHUNK] for i in range(0, len(rows), CHUNK)]
+    done = len(store.load_stream(INVENTORY_STREAM))
+    appended = 0
+    for seq, chunk in enumerate(chunks, start=1):
+        if seq <= done:
+            continue
+        data = {"part": seq, "parts": len(chunks),
+                "rows": [{"kind": r.kind, "id": r.id, "data": dict(r.data)} for r in chunk]}
+        event = ev.new_event(INVENTORY_STREAM, seq, ev.INVENTORY_LOADED, data, actor or {"system": "bootstrap"})
+        try:
+            store.commit([event], chunk)
+        except ConcurrencyConflict:
+            continue  # another process seeded this part first
+        appended += 1
+    return appended

@@ -1,0 +1,69 @@
+"""Events: immutable facts, their types, schema versions and upcasting. Pure: no I/O."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Mapping
+
+JOB_SUBMITTED = "JobSubmitted"
+JOB_STARTED = "JobStarted"
+JOB_PROGRESSED = "JobProgressed"
+JOB_COMPLETED = "JobCompleted"
+JOB_FAILED = "JobFailed"
+INVENTORY_LOADED = "InventoryLoaded"
+
+JOB_EVENT_TYPES = (JOB_SUBMITTED, JOB_STARTED, JOB_PROGRESSED, JOB_COMPLETED, JOB_FAILED)
+TERMINAL_TYPES = (JOB_COMPLETED, JOB_FAILED)
+
+# The schema version each event type is written with today.
+CURRENT_SCHEMA: dict[str, int] = {t: 1 for t in (*JOB_EVENT_TYPES, INVENTORY_LOADED)}
+
+# Upcasters: (type, from_version) -> function turning that version's data dict into the next version's.
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+# Parameters that must never reach the log in clear (DESIGN.md section 2).
+SENSITIVE_PARAMETERS = frozenset({"signature", "apikey", "password", "userdata", "secretkey"})
+
+
+@dataclass(frozen=True)
+class Event:
+    stream: str
+    seq: int
+    type: str
+    data: Mapping[str, Any]
+    at: str
+    actor: Mapping[str, str] = field(default_factory=dict)
+    schema: int = 1
+
+
+def job_stream(jobid: str) -> str:
+    return f"job#{jobid}"
+
+
+def now_iso() -> str:
+    """UTC with millisecond precision: the time every event records."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_event(stream: str, seq: int, type_: str, data: Mapping[str, Any],
+              actor: Mapping[str, str], at: str | None = None) -> Event:
+    return Event(stream=stream, seq=seq, type=type_, data=dict(data), at=at or now_iso(),
+                 actor=dict(actor), schema=CURRENT_SCHEMA[type_])
+
+
+def upcast(type_: str, schema: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Bring a stored event's data up to the current schema, one version at a time."""
+    target = CURRENT_SCHEMA.get(type_)
+    if target is None or schema > target:
+        raise ValueError(f"unknown event schema: {type_} v{schema}")
+    while schema < target:
+        data = UPCASTERS[(type_, schema)](dict(data))
+        schema += 1
+    return data
+
+
+def loggable_parameters(params: Mapping[str, str]) -> dict[str, str]:
+    """The request parameters as they may be stored: secrets and transport fields dropped."""
+    return {k: v for k, v in params.items() if k not in SENSITIVE_PARAMETERS
+            and k not in ("response", "command", "expires", "signatureversion")}

@@ -1,0 +1,89 @@
+"""Folding a job's event stream into its current state. Pure: no I/O."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Iterable, Mapping
+
+from chalicelib import events as ev
+
+PENDING, SUCCEEDED, FAILED = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class JobState:
+    jobid: str
+    command: str = ""
+    cmd: str = ""
+    created: str = ""
+    accountid: str = ""
+    userid: str = ""
+    instancetype: str = ""
+    instanceid: str = ""
+    params: Mapping[str, str] | None = None
+    status: int = PENDING
+    procstatus: int = 0
+    resultcode: int | None = None
+    result: Mapping[str, Any] | None = None
+    errortext: str | None = None
+    completed: str | None = None
+    attempts: int = 0
+    version: int = 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status != PENDING
+
+
+def _submitted(state: JobState, e: ev.Event) -> JobState:
+    d = e.data
+    return replace(state, command=d["command"], cmd=d["cmd"], created=e.at, accountid=d["accountid"], userid=d["userid"],
+                   instancetype=d.get("instancetype", ""), instanceid=d.get("instanceid", ""),
+                   params=d.get("params", {}))
+
+
+def _started(state: JobState, e: ev.Event) -> JobState:
+    return replace(state, attempts=max(state.attempts, int(e.data.get("attempt", 1))))
+
+
+def _progressed(state: JobState, e: ev.Event) -> JobState:
+    return replace(state, procstatus=int(e.data["procstatus"]))
+
+
+def _completed(state: JobState, e: ev.Event) -> JobState:
+    return replace(state, status=SUCCEEDED, procstatus=0, resultcode=int(e.data.get("resultcode", 0)),
+                   result=e.data["result"], completed=e.at)
+
+
+def _failed(state: JobState, e: ev.Event) -> JobState:
+    return replace(state, status=FAILED, procstatus=0, resultcode=int(e.data["code"]),
+                   errortext=e.data["text"], completed=e.at)
+
+
+MUTATORS: dict[str, Callable[[JobState, ev.Event], JobState]] = {
+    ev.JOB_SUBMITTED: _submitted,
+    ev.JOB_STARTED: _started,
+    ev.JOB_PROGRESSED: _progressed,
+    ev.JOB_COMPLETED: _completed,
+    ev.JOB_FAILED: _failed,
+}
+
+
+class IllegalStream(ValueError):
+    """The stream breaks the job state machine (a gap, a missing start, something after the end)."""
+
+
+def fold(jobid: str, events: Iterable[ev.Event]) -> JobState:
+    """Apply each event in order; refuse a stream that the state machine does not allow."""
+    state = JobState(jobid=jobid)
+    for e in events:
+        if e.seq != state.version + 1:
+            raise IllegalStream(f"job {jobid}: expected seq {state.version + 1}, got {e.seq}")
+        if (e.type == ev.JOB_SUBMITTED) != (state.version == 0):
+            raise IllegalStream(f"job {jobid}: {e.type} at seq {e.seq}")
+        if state.finished:
+            raise IllegalStream(f"job {jobid}: {e.type} after the terminal event")
+        mutate = MUTATORS.get(e.type)
+        if mutate is None:
+            raise IllegalStream(f"job {jobid}: unknown event type {e.type}")
+        state = replace(mutate(state, e), version=e.seq)
+    return state

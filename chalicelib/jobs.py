@@ -1,0 +1,55 @@
+"""Decisions about a job: which events to append next. Pure: they return events, an empty list means done."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from chalicelib import events as ev
+from chalicelib.fold import JobState
+
+# The CloudStack 3.0 command classes a job's `cmd` names.
+COMMAND_CLASSES = {
+    "deployVirtualMachine": "com.cloud.api.commands.DeployVMCmd",
+    "startVirtualMachine": "com.cloud.api.commands.StartVMCmd",
+    "stopVirtualMachine": "com.cloud.api.commands.StopVMCmd",
+    "rebootVirtualMachine": "com.cloud.api.commands.RebootVMCmd",
+    "destroyVirtualMachine": "com.cloud.api.commands.DestroyVMCmd",
+}
+PROC_INSTANCE_CREATED = 1
+CAPACITY_ERROR = 551
+
+
+def submitted(jobid: str, command: str, actor: Mapping[str, str], instancetype: str, instanceid: str,
+              params: Mapping[str, str], extra: Mapping[str, Any] | None = None,
+              at: str | None = None) -> ev.Event:
+    data: dict[str, Any] = {
+        "jobid": jobid, "command": command, "cmd": COMMAND_CLASSES.get(command, command),
+        "accountid": actor["accountid"], "userid": actor["userid"],
+        "instancetype": instancetype, "instanceid": instanceid, "params": ev.loggable_parameters(params),
+    }
+    data.update(extra or {})
+    return ev.new_event(ev.job_stream(jobid), 1, ev.JOB_SUBMITTED, data, actor, at)
+
+
+def start(job: JobState, attempt: int, actor: Mapping[str, str]) -> list[ev.Event]:
+    """A worker takes the job: Started (attempt n) and Progressed (instance created); nothing if finished."""
+    if job.finished:
+        return []
+    stream = ev.job_stream(job.jobid)
+    return [
+        ev.new_event(stream, job.version + 1, ev.JOB_STARTED, {"attempt": attempt}, actor),
+        ev.new_event(stream, job.version + 2, ev.JOB_PROGRESSED, {"procstatus": PROC_INSTANCE_CREATED}, actor),
+    ]
+
+
+def completed(job: JobState, result: Mapping[str, Any], actor: Mapping[str, str]) -> ev.Event:
+    return ev.new_event(ev.job_stream(job.jobid), job.version + 1, ev.JOB_COMPLETED,
+                        {"resultcode": 0, "result": dict(result)}, actor)
+
+
+def failed(job: JobState, code: int, text: str, actor: Mapping[str, str]) -> ev.Event:
+    return ev.new_event(ev.job_stream(job.jobid), job.version + 1, ev.JOB_FAILED,
+                        {"code": code, "text": text}, actor)
+
+
+def capacity_text(vmid: str) -> str:
+    return f"Unable to deploy virtual machine id = {vmid} due to not enough capacity"

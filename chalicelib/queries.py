@@ -1,0 +1,26 @@
+"""Sync read commands: fold what the log says and shape it for the wire."""
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib import store
+from chalicelib.accounts import Caller
+from chalicelib.errors import invalid_value
+from chalicelib.events import job_stream
+from chalicelib.fold import fold
+from chalicelib.request import ApiRequest
+from chalicelib.wire import job_result_payload
+
+
+def query_async_job_result(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
+    """One strongly consistent Query of the job's stream, folded; a foreign job reads as a missing one."""
+    jobid = req.require("jobid")
+    events = store.load_stream(job_stream(jobid)) if jobid.isdigit() else []
+    job = fold(jobid, events) if events else None
+    if job is None or not _visible(job.accountid, caller):
+        raise invalid_value(req.command, "jobid", jobid)
+    return job_result_payload(job, req.fmt)
+
+
+def _visible(accountid: str, caller: Caller) -> bool:
+    return caller.accounttype == 1 or accountid == caller.accountid

@@ -1,0 +1,63 @@
+"""The jobs queue on SQS: the message is a hint (`{"jobid": …}`), the job's stream decides what happens."""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import boto3
+
+from chalicelib import settings
+
+
+@dataclass(frozen=True)
+class JobMessage:
+    jobid: str
+    trace: str
+
+    def to_body(self) -> str:
+        return json.dumps({"jobid": self.jobid, "trace": self.trace}, separators=(",", ":"))
+
+    @classmethod
+    def from_body(cls, body: str) -> "JobMessage":
+        payload = json.loads(body)
+        return cls(jobid=str(payload["jobid"]), trace=str(payload.get("trace", "")))
+
+
+@lru_cache(maxsize=4)
+def _client(region: str, endpoint_url: str | None) -> Any:
+    return boto3.client("sqs", region_name=region, endpoint_url=endpoint_url)
+
+
+def client() -> Any:
+    s = settings.load()
+    return _client(s.region, s.endpoint_url)
+
+
+@lru_cache(maxsize=4)
+def _queue_url(region: str, endpoint_url: str | None, name: str) -> str:
+    return str(_client(region, endpoint_url).get_queue_url(QueueName=name)["QueueUrl"])
+
+
+def queue_url() -> str:
+    s = settings.load()
+    return _queue_url(s.region, s.endpoint_url, s.queue_name)
+
+
+def send_job(jobid: str, trace: str | None = None) -> None:
+    message = JobMessage(jobid=jobid, trace=trace or uuid.uuid4().hex)
+    client().send_message(QueueUrl=queue_url(), MessageBody=message.to_body())
+
+
+def create_queues(visibility_timeout: int = 30, max_receives: int = 5) -> str:
+    """Create the jobs queue and its DLQ (local stack and tests; on AWS the template does)."""
+    name = settings.load().queue_name
+    sqs = client()
+    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(max_receives)})
+    url = sqs.create_queue(QueueName=name, Attributes={
+        "VisibilityTimeout": str(visibility_timeout), "RedrivePolicy": redrive})["QueueUrl"]
+    return str(url)

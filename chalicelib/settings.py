@@ -1,0 +1,49 @@
+"""Configuration: the one module that reads the environment.
+
+Every stage sets these variables in `.chalice/config.json`; the local stack sets them in-process.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Settings:
+    events_table: str
+    state_table: str
+    queue_name: str
+    region: str
+    endpoint_url: str | None
+    cloudstack_version: str
+    job_id_start: int
+    vm_id_start: int
+    nic_id_start: int
+    provision_seconds: float
+
+
+def load() -> Settings:
+    """Read the settings from the environment (call at use, not at import, so tests can set it)."""
+    env = os.environ
+    return Settings(
+        events_table=env.get("JOBLEDGER_EVENTS_TABLE", "jobledger-events"),
+        state_table=env.get("JOBLEDGER_STATE_TABLE", "jobledger-state"),
+        queue_name=env.get("JOBLEDGER_QUEUE_NAME", "jobledger-jobs"),
+        region=env.get("AWS_DEFAULT_REGION") or env.get("AWS_REGION") or "us-east-1",
+        endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+        cloudstack_version=env.get("JOBLEDGER_CLOUDSTACK_VERSION", "3.0.1.6"),
+        job_id_start=int(env.get("JOBLEDGER_JOB_ID_START", "1")),
+        vm_id_start=int(env.get("JOBLEDGER_VM_ID_START", "100")),
+        nic_id_start=int(env.get("JOBLEDGER_NIC_ID_START", "561")),
+        provision_seconds=float(env.get("JOBLEDGER_PROVISION_SECONDS", "0")),
+    )
+
+
+def queue_name() -> str:
+    """The jobs queue's name, needed at import time by the SQS handler's decorator."""
+    return os.environ.get("JOBLEDGER_QUEUE_NAME", "jobledger-jobs")
+
+
+def set_endpoint(url: str) -> None:
+    """Point every AWS client made from now on at `url` (the local stack's emulator)."""
+    os.environ["AWS_ENDPOINT_URL"] = url

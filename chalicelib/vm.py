@@ -1,0 +1,85 @@
+"""The virtual machine document, in CloudStack's field order. Pure."""
+from __future__ import annotations
+
+import ipaddress
+from typing import Any, Mapping
+
+from chalicelib.accounts import Caller
+
+VM_FIELDS = (
+    "id", "name", "displayname", "account", "domainid", "domain", "created", "state", "haenable", "zoneid",
+    "zonename", "hostid", "hostname", "templateid", "templatename", "templatedisplaytext", "passwordenabled",
+    "serviceofferingid", "serviceofferingname", "cpunumber", "cpuspeed", "memory", "guestosid", "rootdeviceid",
+    "rootdevicetype", "nic", "hypervisor", "diskofferingid", "diskofferingname", "jobid", "jobstatus",
+)
+NIC_FIELDS = ("id", "networkid", "netmask", "gateway", "ipaddress", "isolationuri", "broadcasturi",
+              "traffictype", "type", "isdefault")
+STATES = ("Stopped", "Starting", "Running", "Stopping", "Destroyed", "Expunging", "Error")
+
+
+def vm_name(accountid: str, vmid: str) -> str:
+    return f"i-{accountid}-{vmid}-VM"
+
+
+def new_vm(vmid: str, caller: Caller, created: str, state: str, zone: Mapping[str, Any],
+           template: Mapping[str, Any], offering: Mapping[str, Any],
+           diskoffering: Mapping[str, Any] | None = None, name: str | None = None,
+           displayname: str | None = None) -> dict[str, Any]:
+    """The VM as it is on submission: no host and no NIC yet."""
+    name = name or vm_name(caller.accountid, vmid)
+    vm: dict[str, Any] = {
+        "id": vmid, "name": name, "displayname": displayname or name, "account": caller.account,
+        "domainid": caller.domainid, "domain": caller.domain, "accountid": caller.accountid,
+        "created": created, "state": state, "haenable": bool(offering.get("offerha", False)),
+        "zoneid": zone["id"], "zonename": zone["name"],
+        "templateid": template["id"], "templatename": template["name"],
+        "templatedisplaytext": template.get("displaytext", template["name"]),
+        "passwordenabled": bool(template.get("passwordenabled", False)),
+        "serviceofferingid": offering["id"], "serviceofferingname": offering["name"],
+        "cpunumber": int(offering["cpunumber"]), "cpuspeed": int(offering["cpuspeed"]),
+        "memory": int(offering["memory"]), "guestosid": template.get("ostypeid", ""),
+        "rootdeviceid": 0, "rootdevicetype": "NetworkFilesystem",
+        "hypervisor": template.get("hypervisor", "XenServer"),
+    }
+    if diskoffering:
+        vm["diskofferingid"] = diskoffering["id"]
+        vm["diskofferingname"] = diskoffering["name"]
+    return vm
+
+
+def needs(vm: Mapping[str, Any]) -> tuple[int, int]:
+    """CPU (MHz) and memory (MB) the VM holds on its host while Running."""
+    return int(vm["cpunumber"]) * int(vm["cpuspeed"]), int(vm["memory"])
+
+
+def nic(nicid: str, network: Mapping[str, Any], ip: str) -> dict[str, Any]:
+    netmask = str(ipaddress.ip_network(network["cidr"], strict=False).netmask)
+    uri = f"vlan://{network['vlan']}"
+    return {"id": nicid, "networkid": network["id"], "netmask": netmask, "gateway": network["gateway"],
+            "ipaddress": ip, "isolationuri": uri, "broadcasturi": uri, "traffictype": "Guest",
+            "type": "Virtual", "isdefault": bool(network.get("isdefault", True))}
+
+
+def placed(vm: Mapping[str, Any], host: Mapping[str, Any], nics: list[dict[str, Any]], state: str) -> dict[str, Any]:
+    out = dict(vm, hostid=host["id"], hostname=host["name"], nic=nics, state=state)
+    out["hypervisor"] = host.get("hypervisor", out["hypervisor"])
+    return out
+
+
+def with_state(vm: Mapping[str, Any], state: str) -> dict[str, Any]:
+    return dict(vm, state=state)
+
+
+def public_view(vm: Mapping[str, Any], created_format: Any) -> dict[str, Any]:
+    """The VM as the wire shows it: documented field order, dates formatted, internal fields dropped."""
+    out: dict[str, Any] = {}
+    for name in VM_FIELDS:
+        if name not in vm or vm[name] is None:
+            continue
+        if name == "created":
+            out[name] = created_format(vm[name])
+        elif name == "nic":
+            out[name] = [{k: n[k] for k in NIC_FIELDS if k in n} for n in vm["nic"]]
+        else:
+            out[name] = vm[name]
+    return out

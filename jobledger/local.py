@@ -1,0 +1,126 @@
+"""The local stack: moto for DynamoDB and SQS, Chalice's local server for app.py, and worker threads that
+long-poll SQS and call the very handler Lambda calls, with the same event shape."""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
+
+log = logging.getLogger("jobledger.local")
+
+FAKE_AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+@dataclass
+class LocalStack:
+    api_url: str
+    emulator_url: str
+    stop: Callable[[], None]
+
+
+def start_emulator() -> tuple[Any, str]:
+    """A moto server on a free loopback port; DynamoDB and SQS share it."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    return server, f"http://{host}:{port}"
+
+
+def start(host: str = "127.0.0.1", port: int = 8080, emulator_url: str | None = None,
+          workers: int = 2, provision_seconds: float = 0.0, inventory_path: str | None = None) -> LocalStack:
+    """Start everything; answer the URLs and a stop function. `emulator_url` reuses a running emulator."""
+    for name, value in FAKE_AWS.items():
+        os.environ.setdefault(name, value)
+    os.environ["JOBLEDGER_PROVISION_SECONDS"] = str(provision_seconds)
+    emulator = None
+    if emulator_url is None:
+        emulator, emulator_url = start_emulator()
+    from chalicelib import settings
+
+    settings.set_endpoint(emulator_url)
+    _prepare_aws(inventory_path)
+    http = _start_http(host, port)
+    stop_event = threading.Event()
+    threads = [threading.Thread(target=_worker_loop, args=(stop_event,), name=f"worker-{i}", daemon=True)
+               for i in range(workers)]
+    for thread in threads:
+        thread.start()
+
+    def stop() -> None:
+        stop_event.set()
+        http.shutdown()
+        http.server_close()
+        for thread in threads:
+            thread.join(timeout=5)
+        if emulator is not None:
+            emulator.stop()
+
+    bound_host, bound_port = http.server_address[:2]
+    return LocalStack(f"http://{bound_host}:{bound_port}/client/api", emulator_url, stop)
+
+
+def _prepare_aws(inventory_path: str | None) -> None:
+    from chalicelib import bootstrap, inventory, models, queue
+
+    models.create_tables()
+    queue.create_queues()
+    bootstrap.seed_inventory(inventory.read_inventory(inventory_path))
+
+
+def _start_http(host: str, port: int) -> Any:
+    from chalice.config import Config
+    from chalice.local import create_local_server
+
+    from app import app
+
+    server = create_local_server(app, Config(chalice_stage="local"), host, port).server
+    threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
+    return server
+
+
+def _worker_loop(stop: threading.Event) -> None:
+    """Long-poll the jobs queue; hand each batch to the Lambda handler; delete what it did not report failed."""
+    from app import job_worker
+    from chalicelib import queue
+
+    sqs, url = queue.client(), queue.queue_url()
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    while not stop.is_set():
+        try:
+            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                           AttributeNames=["All"]).get("Messages", [])
+            if messages:
+                _dispatch(job_worker, sqs, url, arn, messages)
+        except Exception:  # the loop outlives any one failure, like Lambda's poller
+            log.exception("worker loop iteration failed")
+            stop.wait(1)
+
+
+def _dispatch(handler: Any, sqs: Any, url: str, arn: str, messages: list[dict[str, Any]]) -> None:
+    records = [sqs_record(m, arn) for m in messages]
+    try:
+        failed = {f["itemIdentifier"] for f in handler(records_event(records), None)["batchItemFailures"]}
+    except Exception:  # the handler raised: every record is retried after the visibility timeout
+        log.exception("batch failed")
+        return
+    done = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+            for i, m in enumerate(messages) if m["MessageId"] not in failed]
+    if done:
+        sqs.delete_message_batch(QueueUrl=url, Entries=done)
+
+
+def sqs_record(message: dict[str, Any], arn: str) -> dict[str, Any]:
+    """An SQS message as Lambda's event source mapping delivers it."""
+    return {"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"], "attributes": message.get("Attributes", {}),
+            "messageAttributes": {}, "md5OfBody": message.get("MD5OfBody", ""),
+            "eventSource": "aws:sqs", "eventSourceARN": arn, "awsRegion": arn.split(":")[3]}
+
+
+def records_event(records: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"Records": records}
