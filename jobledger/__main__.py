@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from jobledger import local
 
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
     stack = local.start(args.host, args.port, workers=args.workers, provision_seconds=args.provision_seconds,
                         inventory_path=args.inventory)
     print(f"jobledger listening on {stack.api_url}", flush=True)
@@ -36,9 +39,6 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"  curl '{stack.api_url}?command=deployVirtualMachine&zoneId=1&serviceOfferingId=1"
           f"&diskOfferingId=1&templateId=1'", flush=True)
     print(f"  curl '{stack.api_url}?command=queryAsyncJobResult&jobId=1&response=json'", flush=True)
-    done = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: done.set())
     done.wait()
     print("jobledger stopping", flush=True)
     stack.stop()

@@ -20,17 +20,6 @@ class LocalStack:
     stop: Callable[[], None]
 
 
-def start_emulator() -> tuple[Any, str]:
-    """A moto server on a free loopback port; DynamoDB and SQS share it."""
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    return server, f"http://{host}:{port}"
-
-
 def start(host: str = "127.0.0.1", port: int = 8080, emulator_url: str | None = None,
           workers: int = 2, provision_seconds: float = 0.0, inventory_path: str | None = None) -> LocalStack:
     """Start everything; answer the URLs and a stop function. `emulator_url` reuses a running emulator."""
@@ -39,7 +28,10 @@ def start(host: str = "127.0.0.1", port: int = 8080, emulator_url: str | None = 
     os.environ["JOBLEDGER_PROVISION_SECONDS"] = str(provision_seconds)
     emulator = None
     if emulator_url is None:
-        emulator, emulator_url = start_emulator()
+        from jobledger.emulator import Emulator
+
+        emulator = Emulator().start()
+        emulator_url = emulator.url
     from chalicelib import settings
 
     settings.set_endpoint(emulator_url)

@@ -1,0 +1,13 @@
+"""Shared test setup: fake AWS credentials before any client exists, and moto imported first."""
+from __future__ import annotations
+
+import os
+
+for _name, _value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                      "AWS_SECURITY_TOKEN": "testing", "AWS_SESSION_TOKEN": "testing",
+                      "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    os.environ[_name] = _value
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ["JOBLEDGER_PROVISION_SECONDS"] = "0"
+
+import moto  # noqa: E402,F401  (must come before any botocore client is made)

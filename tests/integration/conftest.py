@@ -1,0 +1,65 @@
+"""Integration fixtures: the real adapters against moto's in-process DynamoDB and SQS."""
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator
+
+import pytest
+from chalice.test import Client
+from moto import mock_aws
+
+from app import app
+from chalicelib import api, bootstrap, inventory, models, queue
+from jobledger.local import records_event, sqs_record
+
+
+class Cloud:
+    """Drives the API as a client would and the worker as Lambda would."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def call(self, **params: str) -> tuple[int, dict[str, Any]]:
+        reply = api.handle([(k, v) for k, v in params.items()] + [("response", "json")], None)
+        return reply.status, json.loads(reply.body)
+
+    def receive(self) -> list[dict[str, Any]]:
+        sqs = queue.client()
+        return sqs.receive_message(QueueUrl=queue.queue_url(), MaxNumberOfMessages=10,
+                                   AttributeNames=["All"]).get("Messages", [])
+
+    def invoke(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        """Hand messages to the SQS handler exactly as Lambda would; answer its response."""
+        event = records_event([sqs_record(m, "arn:aws:sqs:us-east-1:123456789012:jobledger-jobs") for m in messages])
+        return self.client.lambda_.invoke("job_worker", event).payload
+
+    def run_worker(self) -> int:
+        """Process and delete every queued message; answer how many were processed."""
+        processed = 0
+        while messages := self.receive():
+            self.invoke(messages)
+            for m in messages:
+                queue.client().delete_message(QueueUrl=queue.queue_url(), ReceiptHandle=m["ReceiptHandle"])
+            processed += len(messages)
+        return processed
+
+    def deploy(self, **extra: str) -> dict[str, Any]:
+        status, body = self.call(command="deployVirtualMachine", zoneid="1", serviceofferingid="1",
+                                 templateid="1", **extra)
+        assert status == 200, body
+        return body["deployvirtualmachineresponse"]
+
+    def job(self, jobid: str) -> dict[str, Any]:
+        status, body = self.call(command="queryAsyncJobResult", jobid=jobid)
+        assert status == 200, body
+        return body["queryasyncjobresultresponse"]
+
+
+@pytest.fixture
+def cloud() -> Iterator[Cloud]:
+    with mock_aws():
+        models.create_tables()
+        queue.create_queues()
+        bootstrap.seed_inventory(inventory.read_inventory())
+        with Client(app) as client:
+            yield Cloud(client)

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from chalicelib.placement import HostLoad, address_at, address_count, choose_host
+
+
+def host(id_: str, cpu: int, memory: int) -> HostLoad:
+    return HostLoad({"id": id_, "name": f"h{id_}"}, cpu, memory)
+
+
+def test_the_least_loaded_host_that_fits_is_chosen():
+    hosts = [host("1", 4000, 1024), host("2", 4000, 4096), host("3", 100, 8192)]
+    assert choose_host(hosts, 500, 512).id == "2"
+
+
+def test_no_host_fits_when_cpu_or_memory_is_short():
+    assert choose_host([host("1", 499, 4096), host("2", 4000, 511)], 500, 512) is None
+
+
+def test_ties_go_to_the_lowest_id():
+    assert choose_host([host("7", 1000, 1000), host("3", 1000, 1000)], 1, 1).id == "3"
+
+
+def test_addresses_skip_the_network_the_gateway_and_broadcast_and_wrap():
+    cidr, gateway = "10.1.1.0/24", "10.1.1.1"
+    seen = [address_at(cidr, gateway, i) for i in range(address_count(cidr, gateway))]
+    assert len(set(seen)) == 253
+    assert {"10.1.1.0", "10.1.1.1", "10.1.1.255"}.isdisjoint(seen)
+    assert address_at(cidr, gateway, 253) == seen[0]
+
+
+def test_a_gateway_in_the_middle_is_skipped():
+    seen = [address_at("192.168.0.0/29", "192.168.0.4", i) for i in range(5)]
+    assert seen == ["192.168.0.1", "192.168.0.2", "192.168.0.3", "192.168.0.5", "192.168.0.6"]

@@ -1,0 +1,19 @@
+"""The functional core imports no AWS SDK, no PynamoDB and no Chalice (STYLE.md rule 2)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+PURE = ["events", "fold", "wire", "request", "placement", "vm", "jobs", "effects", "inventory", "accounts",
+        "errors"]
+
+
+@pytest.mark.parametrize("module", PURE)
+def test_pure_module_imports_no_io_library(module):
+    code = (f"import sys, chalicelib.{module}; "
+            "bad = [m for m in ('boto3', 'botocore', 'pynamodb', 'chalice') if m in sys.modules]; "
+            "print(','.join(bad)); sys.exit(1 if bad else 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, f"chalicelib.{module} pulls in {done.stdout.strip()} {done.stderr}"
