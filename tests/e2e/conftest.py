@@ -6,6 +6,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -21,6 +22,7 @@ class Stack:
         self.process = process
         self.url = url
         self.emulator = emulator
+        self.output: list[str] = []  # what the stack printed after starting, for failure reports
 
     def get(self, **params: str) -> requests.Response:
         return requests.get(self.url, params=params, timeout=10)
@@ -62,19 +64,18 @@ def start_stack(*args: str, env: dict[str, str] | None = None) -> Stack:
             api = re.search(r"listening on (\S+)", "".join(lines))
             emulator = re.search(r"at (http://\S+)", line)
             assert api and emulator
-            _drain(process)
-            return Stack(process, api.group(1), emulator.group(1))
+            stack = Stack(process, api.group(1), emulator.group(1))
+            _drain(process, stack.output)
+            return stack
     process.kill()
     raise AssertionError("the local stack did not start:\n" + "".join(lines))
 
 
-def _drain(process: subprocess.Popen) -> None:
-    """Keep reading the stack's output so it never blocks on a full pipe; keep it for failure reports."""
-    import threading
-
+def _drain(process: subprocess.Popen, into: list[str]) -> None:
+    """Keep reading the stack's output so it never blocks on a full pipe."""
     def pump() -> None:
         for line in process.stdout:
-            sys.stderr.write("[stack] " + line)
+            into.append(line)
     threading.Thread(target=pump, daemon=True).start()
 
 
