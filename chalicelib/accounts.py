@@ -18,7 +18,7 @@ class Caller:
 
     def actor(self, request_id: str = "") -> dict[str, str]:
         """How an event records who caused it."""
-        out = {"accountid": self.accountid, "userid": self.userid}
+        out = {"accountid": self.accountid, "userid": self.userid, "domainid": self.domainid}
         if request_id:
             out["request"] = request_id
         return out

@@ -10,7 +10,7 @@ from chalicelib.accounts import ADMIN, Caller
 from chalicelib.errors import ApiError
 from chalicelib.queries import query_async_job_result
 from chalicelib.request import ApiRequest, build_request
-from chalicelib.submit import deploy_virtual_machine
+from chalicelib.submit import deploy_virtual_machine, vm_command
 
 log = logging.getLogger(__name__)
 Handler = Callable[[ApiRequest, Caller, str], dict[str, Any]]
@@ -27,6 +27,10 @@ class HttpReply:
 COMMANDS: dict[str, tuple[str, Handler]] = {
     name.lower(): (name, handler) for name, handler in (
         ("deployVirtualMachine", deploy_virtual_machine),
+        ("startVirtualMachine", vm_command("startVirtualMachine")),
+        ("stopVirtualMachine", vm_command("stopVirtualMachine")),
+        ("rebootVirtualMachine", vm_command("rebootVirtualMachine")),
+        ("destroyVirtualMachine", vm_command("destroyVirtualMachine")),
         ("queryAsyncJobResult", query_async_job_result),
     )
 }

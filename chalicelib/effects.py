@@ -48,11 +48,31 @@ class PutState:
     free_memory: int | None = None
 
 
-Effect = Union[ReserveCapacity, ReleaseCapacity, LeaseIp, ReleaseIp, PutState]
+@dataclass(frozen=True)
+class PutVm:
+    """Write a VM's document; `add_job` queues a job on it, `done_job` takes a finished one off its queue."""
+
+    vm: Mapping[str, Any]
+    add_job: str | None = None
+    done_job: str | None = None
 
 
-def put_vm(vm: Mapping[str, Any]) -> PutState:
-    return PutState("vm", str(vm["id"]), dict(vm))
+@dataclass(frozen=True)
+class QueueVmJob:
+    """Queue a job on an existing VM (its commands run one at a time, in job id order)."""
+
+    vmid: str
+    jobid: str
+
+
+@dataclass(frozen=True)
+class PutJob:
+    """Write a job's summary row (the fold of its stream) for listing and sweeping."""
+
+    job: Mapping[str, Any]
+
+
+Effect = Union[ReserveCapacity, ReleaseCapacity, LeaseIp, ReleaseIp, PutState, PutVm, QueueVmJob, PutJob]
 
 
 def lease_id(networkid: str, ip: str) -> str:

@@ -1,7 +1,7 @@
 """Folding a job's event stream into its current state. Pure: no I/O."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Callable, Iterable, Mapping
 
 from chalicelib import events as ev
@@ -17,6 +17,7 @@ class JobState:
     created: str = ""
     accountid: str = ""
     userid: str = ""
+    domainid: str = ""
     instancetype: str = ""
     instanceid: str = ""
     params: Mapping[str, str] | None = None
@@ -37,6 +38,7 @@ class JobState:
 def _submitted(state: JobState, e: ev.Event) -> JobState:
     d = e.data
     return replace(state, command=d["command"], cmd=d["cmd"], created=e.at, accountid=d["accountid"], userid=d["userid"],
+                   domainid=d.get("domainid", ""),
                    instancetype=d.get("instancetype", ""), instanceid=d.get("instanceid", ""),
                    params=d.get("params", {}))
 
@@ -87,3 +89,12 @@ def fold(jobid: str, events: Iterable[ev.Event]) -> JobState:
             raise IllegalStream(f"job {jobid}: unknown event type {e.type}")
         state = replace(mutate(state, e), version=e.seq)
     return state
+
+
+def job_row(job: JobState) -> dict[str, Any]:
+    """The job as its summary row stores it."""
+    return asdict(job)
+
+
+def job_from_row(row: Mapping[str, Any]) -> JobState:
+    return JobState(**{k: v for k, v in row.items() if k in JobState.__dataclass_fields__})

@@ -23,7 +23,7 @@ def submitted(jobid: str, command: str, actor: Mapping[str, str], instancetype: 
               at: str | None = None) -> ev.Event:
     data: dict[str, Any] = {
         "jobid": jobid, "command": command, "cmd": COMMAND_CLASSES.get(command, command),
-        "accountid": actor["accountid"], "userid": actor["userid"],
+        "accountid": actor["accountid"], "userid": actor["userid"], "domainid": actor.get("domainid", ""),
         "instancetype": instancetype, "instanceid": instanceid, "params": ev.loggable_parameters(params),
     }
     data.update(extra or {})

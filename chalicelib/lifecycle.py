@@ -1,15 +1,18 @@
-"""Executing a VM job: place it, lease its address, and commit the outcome with its effects in one transaction."""
+"""Executing VM jobs: decide the outcome, then commit it with its effects in one transaction."""
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping, Sequence
 
 from chalicelib import effects as fx
 from chalicelib import jobs, settings, state, store
 from chalicelib import vm as vms
 from chalicelib.errors import ConcurrencyConflict, InsufficientCapacity
+from chalicelib.events import Event
 from chalicelib.fold import JobState, fold
-from chalicelib.placement import HostLoad, address_at, address_count, choose_host
+from chalicelib.placement import HostLoad, address_at, choose_host
+from chalicelib.queue import send_job
+from chalicelib.vmstates import START_CAPACITY_ERROR, capacity_refusal, plan
 from chalicelib.wire import cloudstack_date
 
 log = logging.getLogger(__name__)
@@ -17,64 +20,115 @@ MAX_PLACEMENT_TRIES = 20
 Actor = Mapping[str, str]
 
 
-def result_of(vm: Mapping[str, Any]) -> dict[str, Any]:
-    """A job's result as CloudStack stores it: the VM as the wire shows it, frozen at completion."""
-    return {"virtualmachine": vms.public_view(vm, cloudstack_date)}
+class Run:
+    """One execution of a job: its history so far, the VM it acts on, and who acts."""
 
+    def __init__(self, job: JobState, history: Sequence[Event], vm: Mapping[str, Any], actor: Actor) -> None:
+        self.job, self.history, self.vm, self.actor = job, list(history), dict(vm), actor
 
-def deploy(job: JobState, actor: Actor) -> None:
-    row = state.get("vm", job.instanceid)
-    if row is None:
-        raise LookupError(f"job {job.jobid}: vm {job.instanceid} has no state row")
-    vm = row.as_dict()
-    startvm = (job.params or {}).get("startvm", "true").lower() != "false"
-    network = _default_network(vm["zoneid"])
-    cpu, memory = vms.needs(vm)
-    for _ in range(MAX_PLACEMENT_TRIES):
-        host = choose_host(_host_loads(vm["zoneid"]), cpu, memory) if startvm else None
-        if startvm and host is None:
-            _fail(job, vm, jobs.capacity_text(vm["id"]), actor)
-            return
+    def finish(self, final: Mapping[str, Any], effects: list[fx.Effect]) -> None:
+        result = {"virtualmachine": vms.public_view(final, cloudstack_date)}
+        self._commit(jobs.completed(self.job, result, self.actor), final, effects)
+
+    def fail(self, code: int, text: str, final: Mapping[str, Any] | None = None,
+             effects: list[fx.Effect] | None = None) -> None:
+        self._commit(jobs.failed(self.job, code, text, self.actor), final or self.vm, effects or [])
+
+    def _commit(self, event: Event, final: Mapping[str, Any], effects: list[fx.Effect]) -> None:
+        effects = [*effects, fx.PutVm(final, done_job=self.job.jobid)]
         try:
-            _complete(job, vm, host, network, actor)
+            store.commit_job(self.job.jobid, self.history, [event], effects)
+        except ConcurrencyConflict:
+            # Another delivery of this message got there first: harmless if it finished the job.
+            if not fold(self.job.jobid, store.load_stream(event.stream)).finished:
+                raise
+        kick_next(str(final["id"]))
+
+
+def execute(job: JobState, history: Sequence[Event], vm: Mapping[str, Any], actor: Actor) -> None:
+    run = Run(job, history, vm, actor)
+    if job.command == "deployVirtualMachine":
+        deploy(run)
+    else:
+        command(run)
+
+
+def deploy(run: Run) -> None:
+    startvm = (run.job.params or {}).get("startvm", "true").lower() != "false"
+    network = _default_network(run.vm["zoneid"])
+    for _ in range(MAX_PLACEMENT_TRIES):
+        host = _choose(run.vm) if startvm else None
+        if startvm and host is None:
+            run.fail(jobs.CAPACITY_ERROR, jobs.capacity_text(run.vm["id"]), vms.with_state(run.vm, "Error"))
+            return
+        ip = _next_address(network)
+        nic = vms.nic(str(state.next_value("nic", settings.load().nic_id_start)), network, ip)
+        effects: list[fx.Effect] = [fx.LeaseIp(network["id"], ip, run.vm["id"])]
+        final = dict(run.vm, nic=[nic], state="Stopped")
+        if host is not None:
+            final = vms.placed(run.vm, host.host, [nic], "Running")
+            effects.append(fx.ReserveCapacity(host.id, *vms.needs(run.vm)))
+        try:
+            run.finish(final, effects)
             return
         except (InsufficientCapacity, store.IpTaken) as exc:
-            log.info("job %s: retrying placement (%s)", job.jobid, exc)
-    raise ConcurrencyConflict(f"job {job.jobid}: placement kept losing races")
+            log.info("job %s: retrying placement (%s)", run.job.jobid, exc)
+    raise ConcurrencyConflict(f"job {run.job.jobid}: placement kept losing races")
 
 
-def _complete(job: JobState, vm: Mapping[str, Any], host: HostLoad | None,
-              network: Mapping[str, Any], actor: Actor) -> None:
-    ip = _next_address(network)
-    nic = vms.nic(str(state.next_value("nic", settings.load().nic_id_start)), network, ip)
-    effects: list[fx.Effect] = [fx.LeaseIp(network["id"], ip, vm["id"])]
-    if host is not None:
-        final = vms.placed(vm, host.host, [nic], "Running")
-        cpu, memory = vms.needs(vm)
-        effects.append(fx.ReserveCapacity(host.id, cpu, memory))
-    else:
-        final = dict(vm, nic=[nic], state="Stopped")
-    effects.append(fx.put_vm(final))
-    _commit_terminal(job, jobs.completed(job, result_of(final), actor), effects)
+def command(run: Run) -> None:
+    """start, stop, reboot, destroy: follow the plan for the VM's current state."""
+    outcome = plan(run.job.command, run.vm, run.job.params or {})
+    if outcome.error:
+        run.fail(*outcome.error)
+        return
+    for _ in range(MAX_PLACEMENT_TRIES):
+        final, effects = _apply(run.vm, outcome)
+        if outcome.take_host and run.vm["state"] != "Running":
+            host = _choose(run.vm)
+            if host is None:
+                run.fail(START_CAPACITY_ERROR, capacity_refusal(run.vm["id"]))
+                return
+            final = vms.placed(final, host.host, final.get("nic", []), outcome.state or "Running")
+            effects.append(fx.ReserveCapacity(host.id, *vms.needs(run.vm)))
+        try:
+            run.finish(final, effects)
+            return
+        except InsufficientCapacity as exc:
+            log.info("job %s: retrying placement (%s)", run.job.jobid, exc)
+    raise ConcurrencyConflict(f"job {run.job.jobid}: placement kept losing races")
 
 
-def _fail(job: JobState, vm: Mapping[str, Any], text: str, actor: Actor) -> None:
-    effects = [fx.put_vm(vms.with_state(vm, "Error"))]
-    _commit_terminal(job, jobs.failed(job, jobs.CAPACITY_ERROR, text, actor), effects)
+def _apply(vm: Mapping[str, Any], outcome: Any) -> tuple[dict[str, Any], list[fx.Effect]]:
+    """The VM after the plan, and what it gives back (capacity of its host, its addresses)."""
+    final = vms.with_state(vm, outcome.state)
+    effects: list[fx.Effect] = []
+    if outcome.free_host and vm.get("hostid"):
+        effects.append(fx.ReleaseCapacity(vm["hostid"], *vms.needs(vm)))
+        final = vms.unplaced(final)
+    if outcome.free_ip:
+        effects += [fx.ReleaseIp(n["networkid"], n["ipaddress"], vm["id"]) for n in vm.get("nic", [])]
+        final = dict(final, nic=[])
+    return final, effects
 
 
-def _commit_terminal(job: JobState, event: Any, effects: list[fx.Effect]) -> None:
-    try:
-        store.commit([event], effects)
-    except ConcurrencyConflict:
-        # Another delivery of this message got there first: harmless if it finished the job.
-        if not fold(job.jobid, store.load_stream(event.stream)).finished:
-            raise
+def kick_next(vmid: str) -> None:
+    """Send the VM's next queued job: its message may have arrived (and been set aside) before its turn."""
+    row = state.get("vm", vmid)
+    if row is not None and row.pending:
+        send_job(str(min(row.pending)))
 
 
-def _host_loads(zoneid: str) -> list[HostLoad]:
-    return [HostLoad(r.as_dict(), int(r.free_cpu or 0), int(r.free_memory or 0))
-            for r in state.list_kind("host") if r.as_dict().get("zoneid") == zoneid]
+def is_turn(job: JobState, vm_row: Any) -> bool:
+    """A VM's commands run one at a time in job id order: this job's turn comes when it is the oldest queued."""
+    pending = set(vm_row.pending or ())
+    return not pending or min(pending) == int(job.jobid)
+
+
+def _choose(vm: Mapping[str, Any]) -> HostLoad | None:
+    loads = [HostLoad(r.as_dict(), int(r.free_cpu or 0), int(r.free_memory or 0))
+             for r in state.list_kind("host") if r.as_dict().get("zoneid") == vm["zoneid"]]
+    return choose_host(loads, *vms.needs(vm))
 
 
 def _default_network(zoneid: str) -> dict[str, Any]:
@@ -88,7 +142,3 @@ def _next_address(network: Mapping[str, Any]) -> str:
     cursor = state.next_value(f"ipcursor#{network['id']}", 0)
     return address_at(network["cidr"], network["gateway"], cursor)
 
-
-EXECUTORS: dict[str, Callable[[JobState, Actor], None]] = {
-    "deployVirtualMachine": deploy,
-}

@@ -3,24 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, NumberSetAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib import settings
 
 _SETTINGS = settings.load()
-
-
-class JobsByAccount(GlobalSecondaryIndex["EventRecord"]):
-    """Sparse: only JobSubmitted events carry `accountid`, so this lists an account's jobs by time."""
-
-    class Meta:
-        index_name = "jobs-by-account"
-        projection = AllProjection()
-
-    accountid = UnicodeAttribute(hash_key=True)
-    at = UnicodeAttribute(range_key=True)
 
 
 class EventRecord(Model):
@@ -37,14 +26,58 @@ class EventRecord(Model):
     at = UnicodeAttribute()
     actor = JSONAttribute()
     data = JSONAttribute()
-    accountid = UnicodeAttribute(null=True)
-    jobs_by_account = JobsByAccount()
+
+
+class ByKind(GlobalSecondaryIndex["StateRecord"]):
+    """Every listed row of a kind in `sort` order (root admin's `listall`)."""
+
+    class Meta:
+        index_name = "by-kind"
+        projection = AllProjection()
+
+    kind = UnicodeAttribute(hash_key=True)
+    sort = UnicodeAttribute(range_key=True)
+
+
+class ByOwner(GlobalSecondaryIndex["StateRecord"]):
+    """An account's VMs (`vm#…`) and jobs (`job#…`) in `sort` order."""
+
+    class Meta:
+        index_name = "by-owner"
+        projection = AllProjection()
+
+    owner = UnicodeAttribute(hash_key=True)
+    sort = UnicodeAttribute(range_key=True)
+
+
+class ByDomain(GlobalSecondaryIndex["StateRecord"]):
+    """A domain's VMs and jobs (domain admins)."""
+
+    class Meta:
+        index_name = "by-domain"
+        projection = AllProjection()
+
+    domainid = UnicodeAttribute(hash_key=True)
+    sort = UnicodeAttribute(range_key=True)
+
+
+class Unfinished(GlobalSecondaryIndex["StateRecord"]):
+    """Sparse: job rows not yet finished, oldest first; the sweeper's cost follows it, not the table."""
+
+    class Meta:
+        index_name = "unfinished"
+        projection = AllProjection()
+
+    unfinished = UnicodeAttribute(hash_key=True)
+    sort = UnicodeAttribute(range_key=True)
 
 
 class StateRecord(Model):
-    """What must be read fast or changed atomically: inventory, hosts' free capacity, VMs, leases, counters.
+    """What must be read fast or changed atomically: inventory, hosts' free capacity, VMs, jobs, leases, counters.
 
-    Keys: (`zone`, id), (`host`, id), (`vm`, id), (`lease`, `<network>#<ip>`), (`counter`, name), ...
+    Keys: (`zone`, id), (`host`, id), (`vm`, id), (`job`, id), (`lease`, `<network>#<ip>`), (`counter`, name).
+    VM and job rows carry `sort` (`vm#000000000100`), `owner` (account id) and `domainid`, which feed the
+    listing indexes; unfinished job rows carry `unfinished`, which feeds the sweeper's index.
     """
 
     class Meta:
@@ -57,10 +90,24 @@ class StateRecord(Model):
     free_cpu = NumberAttribute(null=True)
     free_memory = NumberAttribute(null=True)
     value = NumberAttribute(null=True)
+    holder = UnicodeAttribute(null=True)
+    pending = NumberSetAttribute(null=True)
+    sort = UnicodeAttribute(null=True)
     owner = UnicodeAttribute(null=True)
+    domainid = UnicodeAttribute(null=True)
+    unfinished = UnicodeAttribute(null=True)
+    by_kind = ByKind()
+    by_owner = ByOwner()
+    by_domain = ByDomain()
+    by_unfinished = Unfinished()
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.data or {})
+
+
+def sort_key(kind: str, id_: str) -> str:
+    """Numeric ids sort as numbers in the listing indexes."""
+    return f"{kind}#{int(id_):012d}" if id_.isdigit() else f"{kind}#{id_}"
 
 
 def create_tables() -> None:

@@ -9,6 +9,7 @@ from chalicelib.errors import invalid_value
 from chalicelib.events import job_stream
 from chalicelib.fold import fold
 from chalicelib.request import ApiRequest
+from chalicelib.tenancy import can_see
 from chalicelib.wire import job_result_payload
 
 
@@ -17,10 +18,6 @@ def query_async_job_result(req: ApiRequest, caller: Caller, request_id: str) -> 
     jobid = req.require("jobid")
     events = store.load_stream(job_stream(jobid)) if jobid.isdigit() else []
     job = fold(jobid, events) if events else None
-    if job is None or not _visible(job.accountid, caller):
+    if job is None or not can_see(caller, {"accountid": job.accountid, "domainid": job.domainid}):
         raise invalid_value(req.command, "jobid", jobid)
     return job_result_payload(job, req.fmt)
-
-
-def _visible(accountid: str, caller: Caller) -> bool:
-    return caller.accounttype == 1 or accountid == caller.accountid

@@ -4,7 +4,7 @@ Atomicity comes from DynamoDB conditions in one TransactWriteItems, never from r
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, TransactWriteError
@@ -12,8 +12,9 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib import effects as fx
 from chalicelib.errors import ConcurrencyConflict, InsufficientCapacity, JobledgerError
-from chalicelib.events import JOB_SUBMITTED, Event, upcast
-from chalicelib.models import EventRecord, StateRecord
+from chalicelib.events import Event, upcast
+from chalicelib.fold import JobState, fold, job_row
+from chalicelib.models import EventRecord, StateRecord, sort_key
 
 
 _CONNECTION: list[Connection] = []
@@ -28,6 +29,10 @@ def _connection() -> Connection:
 
 class IpTaken(JobledgerError):
     """The address was leased by someone else between choosing it and committing."""
+
+
+class VmGone(JobledgerError):
+    """A command was queued on a VM that has no state row."""
 
 
 def load_stream(stream: str, *, until: str | None = None) -> list[Event]:
@@ -47,11 +52,8 @@ def to_event(record: EventRecord) -> Event:
 
 
 def to_record(event: Event) -> EventRecord:
-    record = EventRecord(event.stream, event.seq, type=event.type, schema=event.schema, at=event.at,
-                         actor=dict(event.actor), data=dict(event.data))
-    if event.type == JOB_SUBMITTED:  # feeds the sparse jobs-by-account index
-        record.accountid = event.data["accountid"]
-    return record
+    return EventRecord(event.stream, event.seq, type=event.type, schema=event.schema, at=event.at,
+                       actor=dict(event.actor), data=dict(event.data))
 
 
 def commit(events: Sequence[Event], effects: Sequence[fx.Effect] = ()) -> None:
@@ -59,21 +61,19 @@ def commit(events: Sequence[Event], effects: Sequence[fx.Effect] = ()) -> None:
     if len(events) == 1 and not effects:
         _put_one(events[0])
         return
-    labels: list[Any] = []
-    puts: list[tuple[Any, Any]] = []
-    updates: list[tuple[Any, Any]] = []
-    for event in events:
-        puts.append((event, lambda t, e=event: t.save(to_record(e), condition=EventRecord.seq.does_not_exist())))
-    for effect in effects:
-        (puts if isinstance(effect, (fx.LeaseIp, fx.PutState)) else updates).append((effect, _writer(effect)))
-    ops = _deletes(effects) + puts + updates  # pynamodb sends checks, deletes, puts, updates in this order
+    writes = [_event_write(e) for e in events] + [_effect_write(e) for e in effects]
+    # pynamodb sends condition checks, deletes, puts and updates in that order: label the reasons alike.
+    writes.sort(key=lambda w: _GROUP_ORDER.index(w[0]))
     try:
         with TransactWrite(connection=_connection()) as transaction:
-            for label, write in ops:
+            for _, _, write in writes:
                 write(transaction)
-                labels.append(label)
     except TransactWriteError as exc:
-        raise _explain(exc, labels) from exc
+        raise _explain(exc, [label for _, label, _ in writes]) from exc
+
+
+_GROUP_ORDER = ("check", "delete", "put", "update")
+Write = tuple[str, Any, Callable[[TransactWrite], None]]
 
 
 def _put_one(event: Event) -> None:
@@ -85,37 +85,63 @@ def _put_one(event: Event) -> None:
         raise
 
 
-def _deletes(effects: Sequence[fx.Effect]) -> list[tuple[Any, Any]]:
-    out: list[tuple[Any, Any]] = []
-    for effect in effects:
-        if isinstance(effect, fx.ReleaseIp):
-            key = fx.lease_id(effect.networkid, effect.ip)
-            # Only the VM that holds the lease gives it back.
-            condition = StateRecord.owner == effect.vmid
-            out.append((effect, lambda t, k=key, c=condition: t.delete(StateRecord("lease", k), condition=c)))
-    return out
+def _event_write(event: Event) -> Write:
+    record = to_record(event)
+    # Two writers can never both write seq N of a stream.
+    return "put", event, lambda t: t.save(record, condition=EventRecord.seq.does_not_exist())
 
 
-def _writer(effect: fx.Effect) -> Any:
+def _effect_write(effect: fx.Effect) -> Write:
     if isinstance(effect, fx.ReserveCapacity):
         host = StateRecord("host", effect.hostid)
         # Allowed only while the host still has both resources free: no over-commit under any concurrency.
         enough = (StateRecord.free_cpu >= effect.cpu) & (StateRecord.free_memory >= effect.memory)
         actions = [StateRecord.free_cpu.add(-effect.cpu), StateRecord.free_memory.add(-effect.memory)]
-        return lambda t: t.update(host, actions=actions, condition=enough)
+        return "update", effect, lambda t: t.update(host, actions=actions, condition=enough)
     if isinstance(effect, fx.ReleaseCapacity):
         host = StateRecord("host", effect.hostid)
         actions = [StateRecord.free_cpu.add(effect.cpu), StateRecord.free_memory.add(effect.memory)]
-        return lambda t: t.update(host, actions=actions, condition=StateRecord.kind.exists())
+        return "update", effect, lambda t: t.update(host, actions=actions, condition=StateRecord.kind.exists())
     if isinstance(effect, fx.LeaseIp):
-        lease = StateRecord("lease", fx.lease_id(effect.networkid, effect.ip),
-                            owner=effect.vmid, data={"networkid": effect.networkid, "ip": effect.ip})
-        return lambda t: t.save(lease, condition=StateRecord.kind.does_not_exist())
+        lease = StateRecord("lease", fx.lease_id(effect.networkid, effect.ip), holder=effect.vmid,
+                            data={"networkid": effect.networkid, "ip": effect.ip, "vmid": effect.vmid})
+        return "put", effect, lambda t: t.save(lease, condition=StateRecord.kind.does_not_exist())
+    if isinstance(effect, fx.ReleaseIp):
+        lease = StateRecord("lease", fx.lease_id(effect.networkid, effect.ip))
+        # Only the VM that holds the lease gives it back.
+        return "delete", effect, lambda t: t.delete(lease, condition=StateRecord.holder == effect.vmid)
     if isinstance(effect, fx.PutState):
         row = StateRecord(effect.kind, effect.id, data=dict(effect.data),
                           free_cpu=effect.free_cpu, free_memory=effect.free_memory)
-        return lambda t: t.save(row)
+        return "put", effect, lambda t: t.save(row)
+    if isinstance(effect, fx.PutVm):
+        return "update", effect, _vm_update(effect)
+    if isinstance(effect, fx.QueueVmJob):
+        vm = StateRecord("vm", effect.vmid)
+        actions = [StateRecord.pending.add({int(effect.jobid)})]
+        return "update", effect, lambda t: t.update(vm, actions=actions, condition=StateRecord.kind.exists())
+    if isinstance(effect, fx.PutJob):
+        return "put", effect, lambda t: t.save(job_record(effect.job))
     raise TypeError(f"unknown effect {effect!r}")
+
+
+def _vm_update(effect: fx.PutVm) -> Callable[[TransactWrite], None]:
+    vm = effect.vm
+    row = StateRecord("vm", str(vm["id"]))
+    actions: list[Any] = [StateRecord.data.set(dict(vm)), StateRecord.sort.set(sort_key("vm", str(vm["id"]))),
+                          StateRecord.owner.set(vm["accountid"]), StateRecord.domainid.set(vm["domainid"])]
+    if effect.add_job:
+        actions.append(StateRecord.pending.add({int(effect.add_job)}))
+    if effect.done_job:
+        actions.append(StateRecord.pending.delete({int(effect.done_job)}))
+    return lambda t: t.update(row, actions=actions)
+
+
+def job_record(job: Mapping[str, Any]) -> StateRecord:
+    jobid = str(job["jobid"])
+    return StateRecord("job", jobid, data=dict(job), sort=sort_key("job", jobid), owner=job["accountid"],
+                       domainid=job.get("domainid") or None,
+                       unfinished=None if job["status"] else "pending")
 
 
 def _explain(exc: TransactWriteError, labels: Sequence[Any]) -> Exception:
@@ -128,7 +154,17 @@ def _explain(exc: TransactWriteError, labels: Sequence[Any]) -> Exception:
             return InsufficientCapacity(f"host {label.hostid} lacks capacity")
         if isinstance(label, fx.LeaseIp):
             return IpTaken(f"{label.ip} in network {label.networkid} is leased")
+        if isinstance(label, fx.QueueVmJob):
+            return VmGone(f"vm {label.vmid} does not exist")
         return ConcurrencyConflict(f"condition failed on {label!r}")
     if any(r is not None and r.code == "TransactionConflict" for r in reasons):
         return ConcurrencyConflict("transaction conflict")
     return exc
+
+
+def commit_job(jobid: str, history: Sequence[Event], new: Sequence[Event],
+               effects: Sequence[fx.Effect] = ()) -> JobState:
+    """Append a job's new events with their effects and the job's refreshed summary row; answer the new state."""
+    job = fold(jobid, [*history, *new])
+    commit(new, [*effects, fx.PutJob(job_row(job))])
+    return job

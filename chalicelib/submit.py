@@ -1,25 +1,30 @@
-"""Submitting async commands: validate synchronously, record JobSubmitted with its effects, enqueue."""
+"""Submitting async commands: validate synchronously, record JobSubmitted with its effects, enqueue.
+
+A rejected request writes nothing: every check happens before the first write.
+"""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from chalicelib import effects as fx
 from chalicelib import jobs, settings, state, store
 from chalicelib import vm as vms
 from chalicelib.accounts import Caller
-from chalicelib.errors import invalid_value
+from chalicelib.errors import ApiError, invalid_value
 from chalicelib.events import now_iso
 from chalicelib.queue import send_job
 from chalicelib.request import ApiRequest
+from chalicelib.tenancy import can_see
 
-COMMAND = "deployVirtualMachine"
+MAX_NAME = 63
 
 
 def deploy_virtual_machine(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
-    """Answer `{jobid, id}` at once; the worker does the rest. A rejected request writes nothing."""
+    """Answer `{jobid, id}` at once; the worker places the VM."""
     zoneid, offeringid, templateid = (req.require(p) for p in ("zoneid", "serviceofferingid", "templateid"))
     diskofferingid = req.get("diskofferingid") or None
     startvm = req.boolean("startvm", True)
+    name, displayname = _names(req)
     rows = state.get_many([("zone", zoneid), ("serviceoffering", offeringid), ("template", templateid)]
                           + ([("diskoffering", diskofferingid)] if diskofferingid else []))
     zone = _found(rows, "zone", zoneid, req, "zoneid")
@@ -33,12 +38,48 @@ def deploy_virtual_machine(req: ApiRequest, caller: Caller, request_id: str) -> 
     vmid = str(state.next_value("vm", config.vm_id_start))
     at = now_iso()
     vm = vms.new_vm(vmid, caller, at, "Starting" if startvm else "Stopped", zone, template, offering, disk,
-                    name=req.get("name"), displayname=req.get("displayname"))
-    event = jobs.submitted(jobid, COMMAND, caller.actor(request_id), "VirtualMachine", vmid, req.params,
-                           {"vm": vm}, at)
-    store.commit([event], [fx.put_vm(vm)])
+                    name=name, displayname=displayname)
+    event = jobs.submitted(jobid, "deployVirtualMachine", caller.actor(request_id), "VirtualMachine", vmid,
+                           req.params, {"vm": vm}, at)
+    store.commit_job(jobid, [], [event], [fx.PutVm(vm, add_job=jobid)])
     send_job(jobid)
     return {"jobid": jobid, "id": vmid}
+
+
+def vm_command(command: str) -> Callable[[ApiRequest, Caller, str], dict[str, Any]]:
+    """start/stop/reboot/destroyVirtualMachine: queue the command on the VM; the worker applies it in turn."""
+
+    def submit(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
+        vmid = req.require("id")
+        for flag in ("forced", "expunge"):
+            req.boolean(flag, False)
+        row = state.get("vm", vmid) if vmid.isdigit() else None
+        if row is None or not can_see(caller, row.as_dict()):
+            raise invalid_value(req.command, "id", vmid)
+        jobid = str(state.next_value("job", settings.load().job_id_start))
+        event = jobs.submitted(jobid, command, caller.actor(request_id), "VirtualMachine", vmid, req.params)
+        store.commit_job(jobid, [], [event], [fx.QueueVmJob(vmid, jobid)])
+        send_job(jobid)
+        return {"jobid": jobid}
+
+    return submit
+
+
+def _names(req: ApiRequest) -> tuple[str | None, str | None]:
+    """CloudStack's rule for `name`: a hostname label (letters, digits, hyphens; not starting with a digit)."""
+    name = req.get("name") or None
+    if name is not None and not _is_hostname(name):
+        raise ApiError(431, f"Invalid value for parameter name: {name}. The name must be a valid hostname: "
+                            "up to 63 ASCII letters, digits and hyphens, starting with a letter")
+    displayname = req.get("displayname") or None
+    if displayname is not None and len(displayname) > 255:
+        raise invalid_value(req.command, "displayname", displayname[:32] + "…")
+    return name, displayname
+
+
+def _is_hostname(name: str) -> bool:
+    return (0 < len(name) <= MAX_NAME and name.isascii() and name[0].isalpha() and not name.endswith("-")
+            and all(c.isalnum() or c == "-" for c in name))
 
 
 def _found(rows: dict[Any, Any], kind: str, id_: str, req: ApiRequest, param: str) -> dict[str, Any]:

@@ -83,3 +83,8 @@ def public_view(vm: Mapping[str, Any], created_format: Any) -> dict[str, Any]:
         else:
             out[name] = vm[name]
     return out
+
+
+def unplaced(vm: Mapping[str, Any]) -> dict[str, Any]:
+    """A stopped VM holds no host."""
+    return {k: v for k, v in vm.items() if k not in ("hostid", "hostname")}

@@ -6,10 +6,9 @@ import socket
 import time
 from typing import Any, Mapping, Sequence
 
-from chalicelib import jobs, settings, store
+from chalicelib import jobs, lifecycle, settings, state, store
 from chalicelib.events import job_stream
 from chalicelib.fold import fold
-from chalicelib.lifecycle import EXECUTORS
 from chalicelib.queue import JobMessage
 
 log = logging.getLogger(__name__)
@@ -45,18 +44,27 @@ def process_record(record: Mapping[str, Any]) -> None:
 
 
 def run_job(jobid: str, attempt: int, actor: Mapping[str, str]) -> None:
-    """Load the stream, start the job unless it is finished, execute it. A redelivery changes nothing."""
+    """Load the stream, start the job unless it is finished or not its turn, execute it.
+
+    A redelivered message changes nothing: the stream decides. A message that arrives before its turn is set
+    aside: the VM's previous job sends it again when it finishes (and the sweeper if that send is lost).
+    """
     events = store.load_stream(job_stream(jobid))
     if not events:
         log.error("message names job %s, which was never submitted", jobid)
         return
     job = fold(jobid, events)
-    started = jobs.start(job, attempt, actor)
-    if not started:
+    if job.finished:
         return
-    store.commit(started)
-    job = fold(jobid, [*events, *started])
+    vm = state.get("vm", job.instanceid)
+    if vm is None:
+        raise LookupError(f"job {jobid}: vm {job.instanceid} has no state row")
+    if not lifecycle.is_turn(job, vm):
+        log.info("job %s waits for an earlier job on vm %s", jobid, job.instanceid)
+        return
+    started = jobs.start(job, attempt, actor)
+    job = store.commit_job(jobid, events, started)
     delay = settings.load().provision_seconds
     if delay:
-        time.sleep(delay)  # the hypervisor's time to boot the instance (local stack realism)
-    EXECUTORS[job.command](job, actor)
+        time.sleep(delay)  # the hypervisor's time to do the work (local stack realism)
+    lifecycle.execute(job, [*events, *started], vm.as_dict(), actor)

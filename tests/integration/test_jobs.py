@@ -51,7 +51,7 @@ def test_each_vm_gets_its_own_address(cloud):
         cloud.deploy()
     cloud.run_worker()
     leases = list(StateRecord.query("lease"))
-    owners = {r.owner for r in leases}
+    owners = {r.holder for r in leases}
     addresses = [cloud.job(str(j))["jobresult"]["virtualmachine"]["nic"][0]["ipaddress"] for j in range(1, 6)]
     assert len(set(addresses)) == 5 and len(leases) == 5 and owners == {"100", "101", "102", "103", "104"}
 

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 PURE = ["events", "fold", "wire", "request", "placement", "vm", "jobs", "effects", "inventory", "accounts",
-        "errors"]
+        "errors", "vmstates", "tenancy"]
 
 
 @pytest.mark.parametrize("module", PURE)
