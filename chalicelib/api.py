@@ -5,7 +5,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from chalicelib import settings, wire
+from chalicelib import lists, settings, wire
 from chalicelib.accounts import ADMIN, Caller
 from chalicelib.errors import ApiError
 from chalicelib.queries import query_async_job_result
@@ -32,6 +32,15 @@ COMMANDS: dict[str, tuple[str, Handler]] = {
         ("rebootVirtualMachine", vm_command("rebootVirtualMachine")),
         ("destroyVirtualMachine", vm_command("destroyVirtualMachine")),
         ("queryAsyncJobResult", query_async_job_result),
+        ("listAsyncJobs", lists.list_async_jobs),
+        ("listVirtualMachines", lists.list_virtual_machines),
+        ("listZones", lists.inventory_list("zone")),
+        ("listServiceOfferings", lists.inventory_list("serviceoffering")),
+        ("listDiskOfferings", lists.inventory_list("diskoffering")),
+        ("listTemplates", lists.list_templates),
+        ("listPublicIpAddresses", lists.empty_list("publicipaddress")),
+        ("listPortForwardingRules", lists.empty_list("portforwardingrule")),
+        ("listIpForwardingRules", lists.empty_list("ipforwardingrule")),
     )
 }
 

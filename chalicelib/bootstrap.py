@@ -13,7 +13,7 @@ CHUNK = 90  # rows per event: one event and its rows must fit one 100-item trans
 
 def seed_inventory(inventory: Mapping[str, Any], actor: Mapping[str, str] | None = None) -> int:
     """Append the InventoryLoaded events not yet in the log; answer how many were appended (0: seeded)."""
-    rows = inventory_rows(inventory)
+    rows = inventory_rows(inventory, ev.now_iso())
     chunks = [rows[i:i + CHUNK] for i in range(0, len(rows), CHUNK)]
     done = len(store.load_stream(INVENTORY_STREAM))
     appended = 0

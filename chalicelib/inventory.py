@@ -50,11 +50,12 @@ def host_capacity(host: Mapping[str, Any]) -> tuple[int, int]:
     return int(host["cpunumber"]) * int(host["cpuspeed"]), int(host["memory"])
 
 
-def inventory_rows(inventory: Mapping[str, Any]) -> list[fx.PutState]:
+def inventory_rows(inventory: Mapping[str, Any], created: str) -> list[fx.PutState]:
     """The state rows an InventoryLoaded event explains; hosts start with all capacity free."""
     rows = []
     for kind in KINDS:
         for item in inventory[kind]:
             cpu, memory = host_capacity(item) if kind == "hosts" else (None, None)
-            rows.append(fx.PutState(ROW_KIND[kind], str(item["id"]), dict(item), cpu, memory))
+            data = {"created": created, **item, "id": str(item["id"])}
+            rows.append(fx.PutState(ROW_KIND[kind], str(item["id"]), data, cpu, memory))
     return rows

@@ -77,7 +77,8 @@ class StateRecord(Model):
 
     Keys: (`zone`, id), (`host`, id), (`vm`, id), (`job`, id), (`lease`, `<network>#<ip>`), (`counter`, name).
     VM and job rows carry `sort` (`vm#000000000100`), `owner` (account id) and `domainid`, which feed the
-    listing indexes; unfinished job rows carry `unfinished`, which feeds the sweeper's index.
+    listing indexes, and what list filters test (`vmstate`, `zoneid`, `search`, `created`); unfinished job rows
+    carry `unfinished`, which feeds the sweeper's index.
     """
 
     class Meta:
@@ -96,6 +97,10 @@ class StateRecord(Model):
     owner = UnicodeAttribute(null=True)
     domainid = UnicodeAttribute(null=True)
     unfinished = UnicodeAttribute(null=True)
+    vmstate = UnicodeAttribute(null=True)
+    zoneid = UnicodeAttribute(null=True)
+    search = UnicodeAttribute(null=True)
+    created = UnicodeAttribute(null=True)
     by_kind = ByKind()
     by_owner = ByOwner()
     by_domain = ByDomain()

@@ -129,7 +129,9 @@ def _vm_update(effect: fx.PutVm) -> Callable[[TransactWrite], None]:
     vm = effect.vm
     row = StateRecord("vm", str(vm["id"]))
     actions: list[Any] = [StateRecord.data.set(dict(vm)), StateRecord.sort.set(sort_key("vm", str(vm["id"]))),
-                          StateRecord.owner.set(vm["accountid"]), StateRecord.domainid.set(vm["domainid"])]
+                          StateRecord.owner.set(vm["accountid"]), StateRecord.domainid.set(vm["domainid"]),
+                          StateRecord.vmstate.set(vm["state"]), StateRecord.zoneid.set(vm["zoneid"]),
+                          StateRecord.search.set(vm_search_text(vm))]
     if effect.add_job:
         actions.append(StateRecord.pending.add({int(effect.add_job)}))
     if effect.done_job:
@@ -140,8 +142,14 @@ def _vm_update(effect: fx.PutVm) -> Callable[[TransactWrite], None]:
 def job_record(job: Mapping[str, Any]) -> StateRecord:
     jobid = str(job["jobid"])
     return StateRecord("job", jobid, data=dict(job), sort=sort_key("job", jobid), owner=job["accountid"],
-                       domainid=job.get("domainid") or None,
+                       domainid=job.get("domainid") or None, created=job["created"],
+                       search=f"{job['command']} {job['cmd']}".lower(),
                        unfinished=None if job["status"] else "pending")
+
+
+def vm_search_text(vm: Mapping[str, Any]) -> str:
+    """What `keyword` and `name` filters look in: the names, lowercased."""
+    return f"{vm['name']} {vm.get('displayname', '')}".lower()
 
 
 def _explain(exc: TransactWriteError, labels: Sequence[Any]) -> Exception:

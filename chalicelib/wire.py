@@ -52,13 +52,6 @@ def render_error(root: str, code: int, text: str, cserrorcode: int, fmt: str, ve
     return render(root, payload, fmt, version)
 
 
-def render_list(root: str, item_name: str, items: Sequence[Payload], count: int, fmt: str,
-                version: str) -> Rendered:
-    """CloudStack's list shape: `count` then the items; an empty list is an empty response."""
-    payload: dict[str, Any] = {"count": count, item_name: list(items)} if items or count else {}
-    return render(root, payload, fmt, version)
-
-
 def job_result_payload(job: JobState, fmt: str) -> dict[str, Any]:
     """queryAsyncJobResult's fields in the documented order; finished jobs add the result fields."""
     out: dict[str, Any] = {"jobid": job.jobid, "jobstatus": job.status, "jobprocstatus": job.procstatus}
@@ -122,3 +115,10 @@ def xml_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return _XML_INVALID.sub("", str(value))
+
+
+def list_payload(item_name: str, items: Sequence[Payload], count: int) -> dict[str, Any]:
+    """CloudStack's list shape: `count` then the items; nothing at all when nothing matches."""
+    if not count:
+        return {}
+    return {"count": count, item_name: list(items)} if items else {"count": count}

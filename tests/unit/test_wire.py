@@ -108,8 +108,9 @@ def test_error_response_shapes():
 
 
 def test_empty_list_is_an_empty_response():
-    assert wire.render_list("listzonesresponse", "zone", [], 0, "json", VERSION).body == '{"listzonesresponse":{}}'
-    xml = wire.render_list("listzonesresponse", "zone", [], 0, "xml", VERSION).body
+    assert wire.render("listzonesresponse", wire.list_payload("zone", [], 0), "json", VERSION).body == (
+        '{"listzonesresponse":{}}')
+    xml = wire.render("listzonesresponse", wire.list_payload("zone", [], 0), "xml", VERSION).body
     assert xml.endswith('<listzonesresponse cloud-stack-version="3.0.1.6"/>')
 
 
