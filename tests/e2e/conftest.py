@@ -15,6 +15,9 @@ import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
+# The bootstrap admin's key pair, given to the stack as a deployment would (deterministic tests).
+ADMIN_KEY = "e2e-admin-api-key-plgWJfZK4gyS3mOMTVmjUVg"
+ADMIN_SECRET = "e2e-admin-secret-VDaACYb0LV9eNjTetIOElcVQ"
 
 
 class Stack:
@@ -49,7 +52,8 @@ class Stack:
 
 def start_stack(*args: str, env: dict[str, str] | None = None) -> Stack:
     cmd = [sys.executable, "-m", "jobledger", "serve", "--host", "127.0.0.1", "--port", "0", *args]
-    environment = {**os.environ, **(env or {})}
+    environment = {**os.environ, "JOBLEDGER_ADMIN_API_KEY": ADMIN_KEY, "JOBLEDGER_ADMIN_SECRET_KEY": ADMIN_SECRET,
+                   **(env or {})}
     environment.pop("AWS_ENDPOINT_URL", None)
     process = subprocess.Popen(cmd, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True)
