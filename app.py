@@ -17,7 +17,8 @@ def client_api() -> Response:
     request = app.current_request
     query = request.query_params or {}
     pairs = [(name, value) for name in query for value in query.getlist(name)]
-    reply = api.handle(pairs, request.raw_body or b"", request.context.get("requestId", ""))
+    reply = api.handle(api.HttpRequest(request.method, pairs, request.raw_body or b"",
+                                       request.context.get("requestId", "")))
     return Response(body=reply.body, status_code=reply.status, headers=reply.headers)
 
 

@@ -1,9 +1,16 @@
-"""Who acts: the caller's account, domain and user. Pure."""
+"""Who acts: domains, accounts, users and their key pairs as data, and how responses show them. Pure."""
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass
+from typing import Any, Mapping
 
-ROOT_ADMIN, DOMAIN_ADMIN, USER = 1, 2, 0
+USER, ROOT_ADMIN, DOMAIN_ADMIN = 0, 1, 2
+ACCOUNT_TYPES = (USER, ROOT_ADMIN, DOMAIN_ADMIN)
+ROOT_DOMAIN_ID, ADMIN_ACCOUNT_ID, ADMIN_USER_ID = "1", "2", "2"
+PBKDF2_ROUNDS = 120_000
 
 
 @dataclass(frozen=True)
@@ -25,4 +32,44 @@ class Caller:
 
 
 # The bootstrap root admin of CloudStack: account `admin` (id 2) in domain ROOT (id 1).
-ADMIN = Caller(accountid="2", account="admin", domainid="1", domain="ROOT", userid="2", username="admin")
+ADMIN = Caller(accountid=ADMIN_ACCOUNT_ID, account="admin", domainid=ROOT_DOMAIN_ID, domain="ROOT",
+               userid=ADMIN_USER_ID, username="admin")
+
+
+def caller_of(key_row: Mapping[str, Any]) -> Caller:
+    """The caller a key row names (the row carries copies of the user's identity)."""
+    return Caller(accountid=key_row["accountid"], account=key_row["account"], domainid=key_row["domainid"],
+                  domain=key_row["domain"], userid=key_row["userid"], username=key_row["username"],
+                  accounttype=int(key_row["accounttype"]))
+
+
+def new_key_pair() -> tuple[str, str]:
+    """An API key and secret in CloudStack's style: 86 URL-safe characters each."""
+    return secrets.token_urlsafe(64), secrets.token_urlsafe(64)
+
+
+def secret_digest(secret: str) -> str:
+    """What an event may record of a secret: enough to check it, nothing to use it."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def hash_password(password: str, salt: str | None = None) -> str:
+    salt = salt or secrets.token_hex(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), bytes.fromhex(salt), PBKDF2_ROUNDS)
+    return f"pbkdf2_sha256${PBKDF2_ROUNDS}${salt}${digest.hex()}"
+
+
+def password_matches(password: str, stored: str) -> bool:
+    _, _, salt, _ = stored.split("$")
+    return hmac.compare_digest(hash_password(password, salt), stored)
+
+
+DOMAIN_FIELDS = ("id", "name", "level", "parentdomainid", "parentdomainname", "haschild", "path")
+ACCOUNT_FIELDS = ("id", "name", "accounttype", "domainid", "domain", "state", "user")
+USER_FIELDS = ("id", "username", "firstname", "lastname", "email", "created", "state", "account",
+               "accounttype", "accountid", "domainid", "domain")
+
+
+def view(row: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """A directory row as the wire shows it: listed fields in order, secrets never."""
+    return {f: row[f] for f in fields if row.get(f) is not None}

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Sequence
 
-from chalicelib import lists, settings, wire
-from chalicelib.accounts import ADMIN, Caller
-from chalicelib.errors import ApiError
+from chalicelib import admin, lists, settings, wire
+from chalicelib.accounts import DOMAIN_ADMIN, ROOT_ADMIN, USER, Caller
+from chalicelib.auth import authenticate, check_rate, check_shape
+from chalicelib.errors import ApiError, not_available, unauthorized
 from chalicelib.queries import query_async_job_result
 from chalicelib.request import ApiRequest, build_request
 from chalicelib.submit import deploy_virtual_machine, vm_command
@@ -15,6 +16,23 @@ from chalicelib.submit import deploy_virtual_machine, vm_command
 log = logging.getLogger(__name__)
 Handler = Callable[[ApiRequest, Caller, str], dict[str, Any]]
 INTERNAL_ERROR_TEXT = "Internal error executing command, please contact your system administrator"
+EVERYONE = (USER, ROOT_ADMIN, DOMAIN_ADMIN)
+ADMINS = (ROOT_ADMIN, DOMAIN_ADMIN)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    handler: Handler
+    roles: tuple[int, ...] = EVERYONE
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    method: str
+    query: Sequence[tuple[str, str]]
+    body: bytes | str | None = None
+    request_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -24,43 +42,60 @@ class HttpReply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-COMMANDS: dict[str, tuple[str, Handler]] = {
-    name.lower(): (name, handler) for name, handler in (
-        ("deployVirtualMachine", deploy_virtual_machine),
-        ("startVirtualMachine", vm_command("startVirtualMachine")),
-        ("stopVirtualMachine", vm_command("stopVirtualMachine")),
-        ("rebootVirtualMachine", vm_command("rebootVirtualMachine")),
-        ("destroyVirtualMachine", vm_command("destroyVirtualMachine")),
-        ("queryAsyncJobResult", query_async_job_result),
-        ("listAsyncJobs", lists.list_async_jobs),
-        ("listVirtualMachines", lists.list_virtual_machines),
-        ("listZones", lists.inventory_list("zone")),
-        ("listServiceOfferings", lists.inventory_list("serviceoffering")),
-        ("listDiskOfferings", lists.inventory_list("diskoffering")),
-        ("listTemplates", lists.list_templates),
-        ("listPublicIpAddresses", lists.empty_list("publicipaddress")),
-        ("listPortForwardingRules", lists.empty_list("portforwardingrule")),
-        ("listIpForwardingRules", lists.empty_list("ipforwardingrule")),
-    )
-}
+COMMANDS: dict[str, Command] = {c.name.lower(): c for c in (
+    Command("deployVirtualMachine", deploy_virtual_machine),
+    Command("startVirtualMachine", vm_command("startVirtualMachine")),
+    Command("stopVirtualMachine", vm_command("stopVirtualMachine")),
+    Command("rebootVirtualMachine", vm_command("rebootVirtualMachine")),
+    Command("destroyVirtualMachine", vm_command("destroyVirtualMachine")),
+    Command("queryAsyncJobResult", query_async_job_result),
+    Command("listAsyncJobs", lists.list_async_jobs),
+    Command("listVirtualMachines", lists.list_virtual_machines),
+    Command("listZones", lists.inventory_list("zone")),
+    Command("listServiceOfferings", lists.inventory_list("serviceoffering")),
+    Command("listDiskOfferings", lists.inventory_list("diskoffering")),
+    Command("listTemplates", lists.list_templates),
+    Command("listPublicIpAddresses", lists.empty_list("publicipaddress")),
+    Command("listPortForwardingRules", lists.empty_list("portforwardingrule")),
+    Command("listIpForwardingRules", lists.empty_list("ipforwardingrule")),
+    Command("createDomain", admin.create_domain, ADMINS),
+    Command("listDomains", admin.list_domains, ADMINS),
+    Command("createAccount", admin.create_account, ADMINS),
+    Command("listAccounts", admin.list_accounts),
+    Command("createUser", admin.create_user, ADMINS),
+    Command("registerUserKeys", admin.register_user_keys),
+    Command("enableUser", admin.enable_user, ADMINS),
+    Command("disableUser", admin.disable_user, ADMINS),
+    Command("deleteAccount", admin.delete_account, ADMINS),
+)}
 
 
-def handle(query: Iterable[tuple[str, str]], body: bytes | str | None, request_id: str = "") -> HttpReply:
-    version = settings.load().cloudstack_version
+def handle(http: HttpRequest) -> HttpReply:
+    config = settings.load()
     req = ApiRequest(pairs=())
     try:
-        req = build_request(query, body)
-        entry = COMMANDS.get(req.command.lower())
-        if entry is None:
-            raise ApiError(432, f"Unknown API command: {req.command}" if req.command else "No command specified")
-        payload = entry[1](req, ADMIN, request_id)
-        rendered = wire.render(wire.root_name(req.command), payload, req.fmt, version)
+        body = http.body or b""
+        req = build_request(http.query, body, http.method)
+        check_shape(req, len(body), config)
+        caller, apikey = authenticate(req, config)
+        command = COMMANDS.get(req.command.lower())
+        if command is None:  # a signed request does not learn which commands exist
+            raise unauthorized() if apikey else _unknown(req.command)
+        if caller.accounttype not in command.roles:
+            raise not_available(command.name)
+        check_rate(apikey, config)
+        payload = command.handler(req, caller, http.request_id)
+        rendered = wire.render(wire.root_name(req.command), payload, req.fmt, config.cloudstack_version)
         return HttpReply(200, rendered.body, {"Content-Type": rendered.content_type})
     except ApiError as exc:
-        return error_reply(req, exc, version)
+        return error_reply(req, exc, config.cloudstack_version)
     except Exception:  # anything unexpected: 530 with no detail; the detail goes to the log
-        log.exception("request %s failed", request_id)
-        return error_reply(req, ApiError(530, INTERNAL_ERROR_TEXT), version)
+        log.exception("request %s failed", http.request_id)
+        return error_reply(req, ApiError(530, INTERNAL_ERROR_TEXT), config.cloudstack_version)
+
+
+def _unknown(command: str) -> ApiError:
+    return ApiError(432, f"Unknown API command: {command}" if command else "No command specified")
 
 
 def error_reply(req: ApiRequest, exc: ApiError, version: str) -> HttpReply:

@@ -46,6 +46,22 @@ class PutState:
     data: Mapping[str, Any]
     free_cpu: int | None = None
     free_memory: int | None = None
+    listed: Mapping[str, str] | None = None  # listing-index attributes: sort, owner, domainid
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Take a unique name (an account name in a domain, a username): fails if someone holds it."""
+
+    kind: str
+    id: str
+    holder: str
+
+
+@dataclass(frozen=True)
+class DeleteState:
+    kind: str
+    id: str
 
 
 @dataclass(frozen=True)
@@ -72,7 +88,8 @@ class PutJob:
     job: Mapping[str, Any]
 
 
-Effect = Union[ReserveCapacity, ReleaseCapacity, LeaseIp, ReleaseIp, PutState, PutVm, QueueVmJob, PutJob]
+Effect = Union[ReserveCapacity, ReleaseCapacity, LeaseIp, ReleaseIp, PutState, PutVm, QueueVmJob, PutJob, Claim,
+               DeleteState]
 
 
 def lease_id(networkid: str, ip: str) -> str:

@@ -14,7 +14,7 @@ class JobledgerError(Exception):
 class ApiError(JobledgerError):
     """An error answered to the client as a CloudStack error response (HTTP status = code)."""
 
-    def __init__(self, code: int, text: str, cserrorcode: int = CS_DEFAULT) -> None:
+    def __init__(self, code: int, text: str, cserrorcode: int | None = CS_DEFAULT) -> None:
         super().__init__(text)
         self.code = code
         self.text = text
@@ -39,3 +39,15 @@ def invalid_value(command: str, name: str, value: str) -> ApiError:
         f"Unable to execute API command {command.lower()} due to invalid value {value} for parameter {name}",
         CS_INVALID_PARAMETER_VALUE,
     )
+
+
+UNAUTHORIZED_TEXT = "unable to verify user credentials and/or request signature"
+
+
+def unauthorized() -> ApiError:
+    """The one answer to every authentication failure, whatever its cause (nothing is revealed)."""
+    return ApiError(401, UNAUTHORIZED_TEXT, None)
+
+
+def not_available(command: str) -> ApiError:
+    return ApiError(401, f"The given command '{command}' either does not exist, is not available for user.", None)

@@ -11,12 +11,21 @@ JOB_PROGRESSED = "JobProgressed"
 JOB_COMPLETED = "JobCompleted"
 JOB_FAILED = "JobFailed"
 INVENTORY_LOADED = "InventoryLoaded"
+DOMAIN_CREATED = "DomainCreated"
+ACCOUNT_CREATED = "AccountCreated"
+ACCOUNT_DELETED = "AccountDeleted"
+USER_CREATED = "UserCreated"
+USER_KEYS_REGISTERED = "UserKeysRegistered"
+USER_DISABLED = "UserDisabled"
+USER_ENABLED = "UserEnabled"
+DIRECTORY_TYPES = (DOMAIN_CREATED, ACCOUNT_CREATED, ACCOUNT_DELETED, USER_CREATED, USER_KEYS_REGISTERED,
+                   USER_DISABLED, USER_ENABLED)
 
 JOB_EVENT_TYPES = (JOB_SUBMITTED, JOB_STARTED, JOB_PROGRESSED, JOB_COMPLETED, JOB_FAILED)
 TERMINAL_TYPES = (JOB_COMPLETED, JOB_FAILED)
 
 # The schema version each event type is written with today.
-CURRENT_SCHEMA: dict[str, int] = {t: 1 for t in (*JOB_EVENT_TYPES, INVENTORY_LOADED)}
+CURRENT_SCHEMA: dict[str, int] = {t: 1 for t in (*JOB_EVENT_TYPES, INVENTORY_LOADED, *DIRECTORY_TYPES)}
 
 # Upcasters: (type, from_version) -> function turning that version's data dict into the next version's.
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]

@@ -101,6 +101,7 @@ class StateRecord(Model):
     zoneid = UnicodeAttribute(null=True)
     search = UnicodeAttribute(null=True)
     created = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute(null=True)  # DynamoDB TTL (rate-limit windows)
     by_kind = ByKind()
     by_owner = ByOwner()
     by_domain = ByDomain()

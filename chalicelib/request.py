@@ -14,6 +14,7 @@ class ApiRequest:
 
     pairs: tuple[tuple[str, str], ...]
     params: Mapping[str, str] = field(default_factory=dict)
+    method: str = "GET"
 
     @property
     def command(self) -> str:
@@ -50,7 +51,8 @@ class ApiRequest:
         return value.lower() == "true"
 
 
-def build_request(query: Iterable[tuple[str, str]], body: bytes | str | None = None) -> ApiRequest:
+def build_request(query: Iterable[tuple[str, str]], body: bytes | str | None = None,
+                  method: str = "GET") -> ApiRequest:
     """Merge query string and form body; the first value of a name (any case) wins."""
     pairs = list(query)
     if body:
@@ -58,7 +60,7 @@ def build_request(query: Iterable[tuple[str, str]], body: bytes | str | None = N
     params: dict[str, str] = {}
     for name, value in pairs:
         params.setdefault(name.lower(), value)
-    return ApiRequest(pairs=tuple(pairs), params=params)
+    return ApiRequest(pairs=tuple(pairs), params=params, method=method.upper())
 
 
 def parse_form(body: str) -> list[tuple[str, str]]:

@@ -20,6 +20,13 @@ class Settings:
     vm_id_start: int
     nic_id_start: int
     provision_seconds: float
+    stage: str
+    allow_unsigned: bool
+    rate_limit: int
+    max_request_bytes: int
+    max_parameters: int
+    admin_api_key: str | None
+    admin_secret_key: str | None
 
 
 def load() -> Settings:
@@ -36,6 +43,14 @@ def load() -> Settings:
         vm_id_start=int(env.get("JOBLEDGER_VM_ID_START", "100")),
         nic_id_start=int(env.get("JOBLEDGER_NIC_ID_START", "561")),
         provision_seconds=float(env.get("JOBLEDGER_PROVISION_SECONDS", "0")),
+        stage=env.get("JOBLEDGER_STAGE", "dev"),
+        # Unsigned requests act as the bootstrap admin only on the local stack, never in a deployed stage.
+        allow_unsigned=env.get("JOBLEDGER_STAGE") == "local" and env.get("JOBLEDGER_ALLOW_UNSIGNED") == "1",
+        rate_limit=int(env.get("JOBLEDGER_RATE_LIMIT", "20")),
+        max_request_bytes=int(env.get("JOBLEDGER_MAX_REQUEST_BYTES", "65536")),
+        max_parameters=int(env.get("JOBLEDGER_MAX_PARAMETERS", "100")),
+        admin_api_key=env.get("JOBLEDGER_ADMIN_API_KEY") or None,
+        admin_secret_key=env.get("JOBLEDGER_ADMIN_SECRET_KEY") or None,
     )
 
 
@@ -47,3 +62,14 @@ def queue_name() -> str:
 def set_endpoint(url: str) -> None:
     """Point every AWS client made from now on at `url` (the local stack's emulator)."""
     os.environ["AWS_ENDPOINT_URL"] = url
+
+
+def configure_local(provision_seconds: float, allow_unsigned: bool, rate_limit: int) -> None:
+    """The local stack's stage: set in-process before anything reads the settings."""
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        os.environ.setdefault(name, value)
+    os.environ["JOBLEDGER_STAGE"] = "local"
+    os.environ["JOBLEDGER_PROVISION_SECONDS"] = str(provision_seconds)
+    os.environ["JOBLEDGER_ALLOW_UNSIGNED"] = "1" if allow_unsigned else "0"
+    os.environ["JOBLEDGER_RATE_LIMIT"] = str(rate_limit)

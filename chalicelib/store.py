@@ -31,6 +31,10 @@ class IpTaken(JobledgerError):
     """The address was leased by someone else between choosing it and committing."""
 
 
+class NameTaken(JobledgerError):
+    """A unique name is already held."""
+
+
 class VmGone(JobledgerError):
     """A command was queued on a VM that has no state row."""
 
@@ -112,8 +116,14 @@ def _effect_write(effect: fx.Effect) -> Write:
         return "delete", effect, lambda t: t.delete(lease, condition=StateRecord.holder == effect.vmid)
     if isinstance(effect, fx.PutState):
         row = StateRecord(effect.kind, effect.id, data=dict(effect.data),
-                          free_cpu=effect.free_cpu, free_memory=effect.free_memory)
+                          free_cpu=effect.free_cpu, free_memory=effect.free_memory, **dict(effect.listed or {}))
         return "put", effect, lambda t: t.save(row)
+    if isinstance(effect, fx.Claim):
+        claim = StateRecord(effect.kind, effect.id, holder=effect.holder)
+        return "put", effect, lambda t: t.save(claim, condition=StateRecord.kind.does_not_exist())
+    if isinstance(effect, fx.DeleteState):
+        gone = StateRecord(effect.kind, effect.id)
+        return "delete", effect, lambda t: t.delete(gone)
     if isinstance(effect, fx.PutVm):
         return "update", effect, _vm_update(effect)
     if isinstance(effect, fx.QueueVmJob):
@@ -164,6 +174,8 @@ def _explain(exc: TransactWriteError, labels: Sequence[Any]) -> Exception:
             return IpTaken(f"{label.ip} in network {label.networkid} is leased")
         if isinstance(label, fx.QueueVmJob):
             return VmGone(f"vm {label.vmid} does not exist")
+        if isinstance(label, fx.Claim):
+            return NameTaken(f"{label.kind} {label.id} is taken")
         return ConcurrencyConflict(f"condition failed on {label!r}")
     if any(r is not None and r.code == "TransactionConflict" for r in reasons):
         return ConcurrencyConflict("transaction conflict")

@@ -47,7 +47,8 @@ def render(root: str, payload: Payload, fmt: str, version: str) -> Rendered:
     return Rendered(XML_DECLARATION + etree.tostring(element, encoding="unicode"), XML_CONTENT_TYPE)
 
 
-def render_error(root: str, code: int, text: str, cserrorcode: int, fmt: str, version: str) -> Rendered:
+def render_error(root: str, code: int, text: str, cserrorcode: int | None, fmt: str, version: str) -> Rendered:
+    """CloudStack's error body; a 401 carries no cserrorcode (None is omitted)."""
     payload: dict[str, Any] = {"uuidList": [], "errorcode": code, "cserrorcode": cserrorcode, "errortext": text}
     return render(root, payload, fmt, version)
 

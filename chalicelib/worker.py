@@ -6,7 +6,7 @@ import socket
 import time
 from typing import Any, Mapping, Sequence
 
-from chalicelib import jobs, lifecycle, settings, state, store
+from chalicelib import admin, jobs, lifecycle, settings, state, store
 from chalicelib.events import job_stream
 from chalicelib.fold import fold
 from chalicelib.queue import JobMessage
@@ -56,15 +56,21 @@ def run_job(jobid: str, attempt: int, actor: Mapping[str, str]) -> None:
     job = fold(jobid, events)
     if job.finished:
         return
-    vm = state.get("vm", job.instanceid)
-    if vm is None:
-        raise LookupError(f"job {jobid}: vm {job.instanceid} has no state row")
-    if not lifecycle.is_turn(job, vm):
-        log.info("job %s waits for an earlier job on vm %s", jobid, job.instanceid)
-        return
+    vm = None
+    if job.instancetype == "VirtualMachine":
+        vm = state.get("vm", job.instanceid)
+        if vm is None:
+            raise LookupError(f"job {jobid}: vm {job.instanceid} has no state row")
+        if not lifecycle.is_turn(job, vm):
+            log.info("job %s waits for an earlier job on vm %s", jobid, job.instanceid)
+            return
     started = jobs.start(job, attempt, actor)
     job = store.commit_job(jobid, events, started)
+    history = [*events, *started]
+    if vm is None:
+        admin.execute(job, history, actor)
+        return
     delay = settings.load().provision_seconds
     if delay:
         time.sleep(delay)  # the hypervisor's time to do the work (local stack realism)
-    lifecycle.execute(job, [*events, *started], vm.as_dict(), actor)
+    lifecycle.execute(job, history, vm.as_dict(), actor)

@@ -3,14 +3,12 @@ long-poll SQS and call the very handler Lambda calls, with the same event shape.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
 log = logging.getLogger("jobledger.local")
 
-FAKE_AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
 
 
 @dataclass
@@ -18,24 +16,24 @@ class LocalStack:
     api_url: str
     emulator_url: str
     stop: Callable[[], None]
+    admin_keys: tuple[str, str, bool] | None  # (key, secret, made now); None: the admin's keys are unchanged
 
 
 def start(host: str = "127.0.0.1", port: int = 8080, emulator_url: str | None = None,
-          workers: int = 2, provision_seconds: float = 0.0, inventory_path: str | None = None) -> LocalStack:
+          workers: int = 2, provision_seconds: float = 0.0, inventory_path: str | None = None,
+          allow_unsigned: bool = False, rate_limit: int = 0) -> LocalStack:
     """Start everything; answer the URLs and a stop function. `emulator_url` reuses a running emulator."""
-    for name, value in FAKE_AWS.items():
-        os.environ.setdefault(name, value)
-    os.environ["JOBLEDGER_PROVISION_SECONDS"] = str(provision_seconds)
+    from chalicelib import settings
+
+    settings.configure_local(provision_seconds, allow_unsigned, rate_limit)
     emulator = None
     if emulator_url is None:
         from jobledger.emulator import Emulator
 
         emulator = Emulator().start()
         emulator_url = emulator.url
-    from chalicelib import settings
-
     settings.set_endpoint(emulator_url)
-    _prepare_aws(inventory_path)
+    admin_keys = _prepare_aws(inventory_path)
     http = _start_http(host, port)
     stop_event = threading.Event()
     threads = [threading.Thread(target=_worker_loop, args=(stop_event,), name=f"worker-{i}", daemon=True)
@@ -53,15 +51,17 @@ def start(host: str = "127.0.0.1", port: int = 8080, emulator_url: str | None = 
             emulator.stop()
 
     bound_host, bound_port = http.server_address[:2]
-    return LocalStack(f"http://{bound_host}:{bound_port}/client/api", emulator_url, stop)
+    return LocalStack(f"http://{bound_host}:{bound_port}/client/api", emulator_url, stop, admin_keys)
 
 
-def _prepare_aws(inventory_path: str | None) -> None:
-    from chalicelib import bootstrap, inventory, models, queue
+def _prepare_aws(inventory_path: str | None) -> tuple[str, str, bool] | None:
+    from chalicelib import bootstrap, directory, inventory, models, queue, settings
 
     models.create_tables()
     queue.create_queues()
     bootstrap.seed_inventory(inventory.read_inventory(inventory_path))
+    config = settings.load()
+    return directory.ensure_bootstrap(config.admin_api_key, config.admin_secret_key)
 
 
 def _start_http(host: str, port: int) -> Any:

@@ -14,6 +14,8 @@ from typing import Any, Iterator
 import pytest
 import requests
 
+from chalicelib import signing
+
 ROOT = Path(__file__).resolve().parents[2]
 # The bootstrap admin's key pair, given to the stack as a deployment would (deterministic tests).
 ADMIN_KEY = "e2e-admin-api-key-plgWJfZK4gyS3mOMTVmjUVg"
@@ -27,8 +29,13 @@ class Stack:
         self.emulator = emulator
         self.output: list[str] = []  # what the stack printed after starting, for failure reports
 
-    def get(self, **params: str) -> requests.Response:
-        return requests.get(self.url, params=params, timeout=10)
+    def get(self, signed: bool = True, **params: str) -> requests.Response:
+        """GET as a signing client would send it (as the admin), or unsigned."""
+        pairs = list(params.items())
+        if signed:
+            pairs.append(("apiKey", ADMIN_KEY))
+            pairs.append(("signature", signing.sign(signing.string_to_sign(pairs), ADMIN_SECRET)))
+        return requests.get(self.url, params=pairs, timeout=10)
 
     def json(self, **params: str) -> tuple[int, dict[str, Any]]:
         reply = self.get(response="json", **params)

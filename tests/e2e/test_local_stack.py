@@ -4,7 +4,11 @@ from __future__ import annotations
 import concurrent.futures
 import time
 
+import requests
 from lxml import etree
+
+from chalicelib import signing
+from tests.e2e.conftest import ADMIN_KEY, ADMIN_SECRET, start_stack
 
 
 def test_the_documented_xml_session(stack):
@@ -63,20 +67,39 @@ def test_errors_are_cloudstack_error_responses(stack):
     assert reply.headers["X-Description"] == (
         "Unable to execute API command deployvirtualmachine due to missing parameter zoneid")
     assert reply.json()["deployvirtualmachineresponse"]["errorcode"] == 431
-    unknown = stack.get(command="launchMissiles")
-    assert unknown.status_code == 432 and b"<errorresponse" in unknown.content
+    unknown = stack.get(command="launchMissiles")  # signed: 401, so nobody learns which commands exist
+    assert unknown.status_code == 401 and b"<errorresponse" in unknown.content
     assert stack.get(command="queryAsyncJobResult", jobid="12345").status_code == 431
     assert stack.get(command="queryAsyncJobResult", jobid="\x00'; drop").status_code == 431
 
 
 def test_a_form_post_is_answered_like_a_get(stack):
-    import requests
-
-    reply = requests.post(stack.url, data={"command": "deployVirtualMachine", "zoneid": "1", "serviceofferingid": "1",
-                                           "templateid": "1", "response": "json"}, timeout=10)
+    pairs = [("command", "deployVirtualMachine"), ("zoneid", "1"), ("serviceofferingid", "1"), ("templateid", "1"),
+             ("response", "json"), ("apiKey", ADMIN_KEY)]
+    pairs.append(("signature", signing.sign(signing.string_to_sign(pairs), ADMIN_SECRET)))
+    reply = requests.post(stack.url, data=pairs, timeout=10)
     assert reply.status_code == 200
     assert reply.json()["deployvirtualmachineresponse"]["jobid"] == "1"
 
 
 def test_sigterm_stops_the_stack_cleanly(stack):
     assert stack.stop() == 0
+
+
+def test_unsigned_requests_are_refused(stack):
+    reply = stack.get(signed=False, command="listZones", response="json")
+    assert reply.status_code == 401
+    assert reply.json() == {"listzonesresponse": {
+        "uuidList": [], "errorcode": 401, "errortext": "unable to verify user credentials and/or request signature"}}
+
+
+def test_allow_unsigned_serves_the_documentation_session_as_written():
+    running = start_stack("--allow-unsigned", "--provision-seconds", "0")
+    try:
+        reply = requests.get(running.url + "?command=deployVirtualMachine&zoneId=1&serviceOfferingId=1"
+                                           "&diskOfferingId=1&templateId=1", timeout=10)
+        assert reply.text.endswith("<jobid>1</jobid><id>100</id></deployvirtualmachineresponse>")
+        unknown = requests.get(running.url + "?command=launchMissiles", timeout=10)
+        assert unknown.status_code == 432
+    finally:
+        running.stop()

@@ -9,19 +9,32 @@ from chalice.test import Client
 from moto import mock_aws
 
 from app import app
-from chalicelib import api, bootstrap, inventory, models, queue
+from chalicelib import api, bootstrap, directory, inventory, models, queue, signing
 from jobledger.local import records_event, sqs_record
 
 
+ADMIN_KEY, ADMIN_SECRET = "it-admin-key", "it-admin-secret"
+
+
+def signed(params: dict[str, str], key: str, secret: str) -> list[tuple[str, str]]:
+    pairs = [*params.items(), ("apiKey", key), ("response", "json")]
+    return [*pairs, ("signature", signing.sign(signing.string_to_sign(pairs), secret))]
+
+
 class Cloud:
-    """Drives the API as a client would and the worker as Lambda would."""
+    """Drives the API as a client would (signed as the admin unless told) and the worker as Lambda would."""
 
     def __init__(self, client: Client) -> None:
         self.client = client
+        self.keys = (ADMIN_KEY, ADMIN_SECRET)
 
-    def call(self, **params: str) -> tuple[int, dict[str, Any]]:
-        reply = api.handle([(k, v) for k, v in params.items()] + [("response", "json")], None)
+    def call(self, as_: tuple[str, str] | None = None, **params: str) -> tuple[int, dict[str, Any]]:
+        key, secret = as_ or self.keys
+        reply = api.handle(api.HttpRequest("GET", signed(params, key, secret)))
         return reply.status, json.loads(reply.body)
+
+    def raw(self, pairs: list[tuple[str, str]], body: bytes | None = None, method: str = "GET") -> api.HttpReply:
+        return api.handle(api.HttpRequest(method, pairs, body))
 
     def receive(self) -> list[dict[str, Any]]:
         sqs = queue.client()
@@ -61,5 +74,6 @@ def cloud() -> Iterator[Cloud]:
         models.create_tables()
         queue.create_queues()
         bootstrap.seed_inventory(inventory.read_inventory())
+        directory.ensure_bootstrap(ADMIN_KEY, ADMIN_SECRET)
         with Client(app) as client:
             yield Cloud(client)

@@ -1,0 +1,166 @@
+"""Tenant administration through the API, with CloudStack's command names and response shapes."""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from chalicelib import directory, jobs, settings, state, store
+from chalicelib import effects as fx
+from chalicelib import accounts as acc
+from chalicelib.accounts import DOMAIN_ADMIN, ROOT_ADMIN, Caller, view
+from chalicelib.errors import CS_PERMISSION_DENIED, ApiError, invalid_value
+from chalicelib.events import Event
+from chalicelib.fold import JobState, fold, job_row
+from chalicelib.listing import paging
+from chalicelib.models import StateRecord
+from chalicelib.queue import send_job
+from chalicelib.request import ApiRequest
+from chalicelib.wire import list_payload
+
+ADMIN_ROLES = (ROOT_ADMIN, DOMAIN_ADMIN)
+
+
+def create_domain(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
+    name = req.require("name")
+    parent = _domain(req, caller, req.get("parentdomainid") or caller.domainid, "parentdomainid")
+    return {"domain": view(directory.create_domain(name, parent, caller.actor(request_id)), acc.DOMAIN_FIELDS)}
+
+
+def list_domains(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
+    page = paging(req)
+    if caller.accounttype == ROOT_ADMIN:
+        rows = [r.as_dict() for r in StateRecord.by_kind.query("domain", StateRecord.sort.startswith("domain#"))]
+    else:
+        rows = [_domain(req, caller, caller.domainid, "id")]
+    rows = [r for r in rows if (not req.get("id") or r["id"] == req.get("id"))
+            and (not req.get("name") or r["name"] == req.get("name"))]
+    items = [view(r, acc.DOMAIN_FIELDS) for r in rows]
+    return list_payload("domain", items[page.start:page.end()], len(items))
+
+
+def create_account(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
+    user = {p: req.require(p) for p in ("username", "password", "email", "firstname", "lastname")}
+    accounttype = req.integer("accounttype", acc.USER)
+    if accounttype not in acc.ACCOUNT_TYPES or (accounttype == ROOT_ADMIN and caller.accounttype != ROOT_ADMIN):
+        raise invalid_value(req.command, "accounttype", str(accounttype))
+    domain = _domain(req, caller, req.get("domainid") or caller.domainid, "domainid")
+    name = req.get("account") or user["username"]
+    account, created = directory.create_account(name, accounttype, domain, user, caller.actor(request_id))
+    return {"account": _account_view(account, [created])}
+
+
+def list_accounts(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
+    page = paging(req)
+    if caller.accounttype == ROOT_ADMIN and req.boolean("listall", False):
+        rows = StateRecord.by_kind.query("account", StateRecord.sort.startswith("account#"))
+    elif caller.accounttype in ADMIN_ROLES:
+        domainid = _domain(req, caller, req.get("domainid") or caller.domainid, "domainid")["id"]
+        rows = StateRecord.by_domain.query(domainid, StateRecord.sort.startswith("account#"))
+    else:
+        rows = StateRecord.by_owner.query(caller.accountid, StateRecord.sort.startswith("account#"))
+    found = [r.as_dict() for r in rows]
+    found = [a for a in found if a["state"] != "deleted" and (not req.get("id") or a["id"] == req.get("id"))
+             and (not req.get("name") or a["name"] == req.get("name"))]
+    items = [_account_view(a, directory.users_of(a["id"])) for a in found[page.start:page.end()]]
+    return list_payload("account", items, len(found))
+
+
+def create_user(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
+    user = {p: req.require(p) for p in ("username", "password", "email", "firstname", "lastname", "account")}
+    domain = _domain(req, caller, req.get("domainid") or caller.domainid, "domainid")
+    account = next((r.as_dict() for r in StateRecord.by_domain.query(domain["id"], StateRecord.sort.startswith(
+        "account#")) if r.as_dict()["name"] == user["account"] and r.as_dict()["state"] != "deleted"), None)
+    if account is None:
+        raise invalid_value(req.command, "account", user["account"])
+    return {"user": view(directory.create_user(account, user, caller.actor(request_id)), acc.USER_FIELDS)}
+
+
+def register_user_keys(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
+    user = _user(req, caller, allow_self=True)
+    apikey, secret = directory.register_keys(user, caller.actor(request_id))
+    return {"userkeys": {"apikey": apikey, "secretkey": secret}}
+
+
+def enable_user(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
+    user = directory.set_user_state(_user(req, caller), True, caller.actor(request_id))
+    return {"user": view(user, acc.USER_FIELDS)}
+
+
+def disable_user(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
+    """Async, as in CloudStack: the job's result is the disabled user."""
+    user = _user(req, caller)
+    if user["id"] == caller.userid:
+        raise ApiError(431, "Unable to disable the user making the request", CS_PERMISSION_DENIED)
+    return {"jobid": _submit(req, caller, request_id, "User", user["id"])}
+
+
+def delete_account(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
+    """Async, as in CloudStack: the job's result is `{"success": true}`."""
+    account = _visible_row(req, caller, "account", req.require("id"), "id")
+    if account["id"] in (acc.ADMIN_ACCOUNT_ID, caller.accountid):
+        raise ApiError(431, "Unable to delete the system admin account or the caller's own account",
+                       CS_PERMISSION_DENIED)
+    return {"jobid": _submit(req, caller, request_id, "Account", account["id"])}
+
+
+def execute(job: JobState, history: Sequence[Event], actor: Mapping[str, str]) -> None:
+    """The worker's side of disableUser and deleteAccount: the tenant's event and the job's end, one transaction."""
+    if job.command == "disableUser":
+        user = state.get("user", job.instanceid).as_dict()
+        result = {"user": view(dict(user, state="disabled"), acc.USER_FIELDS)}
+        change = lambda also: directory.set_user_state(user, False, actor, also)  # noqa: E731
+    else:
+        account = state.get("account", job.instanceid).as_dict()
+        result = {"success": True}
+        change = lambda also: directory.delete_account(  # noqa: E731
+            account, directory.users_of(account["id"]), actor, also)
+    done = jobs.completed(job, result, actor)
+    final = fold(job.jobid, [*history, done])
+    change(directory.Also([done], [fx.PutJob(job_row(final))]))
+
+
+def _submit(req: ApiRequest, caller: Caller, request_id: str, instancetype: str, instanceid: str) -> str:
+    jobid = str(state.next_value("job", settings.load().job_id_start))
+    event = jobs.submitted(jobid, _canonical(req), caller.actor(request_id), instancetype, instanceid, req.params)
+    store.commit_job(jobid, [], [event])
+    send_job(jobid)
+    return jobid
+
+
+def _canonical(req: ApiRequest) -> str:
+    return {"disableuser": "disableUser", "deleteaccount": "deleteAccount"}[req.command.lower()]
+
+
+def _domain(req: ApiRequest, caller: Caller, domainid: str, param: str) -> dict[str, Any]:
+    row = state.get("domain", domainid)
+    if row is None:
+        raise invalid_value(req.command, param, domainid)
+    domain = row.as_dict()
+    if caller.accounttype != ROOT_ADMIN and domain["id"] != caller.domainid \
+            and f"/{caller.domain}/" not in f"/{domain['path']}/":
+        raise ApiError(531, f"Account {caller.account} does not have permission to operate within domain "
+                            f"id={domainid}", CS_PERMISSION_DENIED)
+    return domain
+
+
+def _user(req: ApiRequest, caller: Caller, allow_self: bool = False) -> dict[str, Any]:
+    userid = req.require("id")
+    if allow_self and userid == caller.userid:
+        row = state.get("user", userid)
+        return row.as_dict() if row else {}
+    return _visible_row(req, caller, "user", userid, "id")
+
+
+def _visible_row(req: ApiRequest, caller: Caller, kind: str, id_: str, param: str) -> dict[str, Any]:
+    """A tenant row the caller administers; anything else reads as missing (431)."""
+    row = state.get(kind, id_) if id_.isdigit() else None
+    data = row.as_dict() if row else None
+    allowed = data is not None and data.get("state") != "deleted" and (
+        caller.accounttype == ROOT_ADMIN or (caller.accounttype == DOMAIN_ADMIN and data["domainid"] == caller.domainid))
+    if not allowed:
+        raise invalid_value(req.command, param, id_)
+    return data  # type: ignore[return-value]
+
+
+def _account_view(account: Mapping[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:
+    return view(dict(account, user=[view(u, acc.USER_FIELDS) for u in users if u.get("state") != "deleted"]),
+                acc.ACCOUNT_FIELDS)

@@ -1,0 +1,182 @@
+"""Domains, accounts, users and API keys in DynamoDB: every change an event with the rows it explains.
+
+Streams `domain#<id>`, `account#<id>`, `user#<id>`. Rows: (`domain`, id), (`account`, id), (`user`, id) and
+(`apikey`, key), which carries a copy of the user's identity so authenticating a request is one GetItem.
+Unique names are claimed rows: (`domainname`, `<parent>/<name>`), (`accountname`, `<domain>/<name>`),
+(`username`, `<domain>/<name>`).
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from chalicelib import accounts as acc
+from chalicelib import effects as fx
+from chalicelib import events as ev
+from chalicelib import state, store
+from chalicelib.errors import ApiError
+from chalicelib.models import sort_key
+
+Actor = Mapping[str, str]
+SYSTEM: Actor = {"system": "bootstrap"}
+
+
+class Also:
+    """Events and effects to commit in the same transaction (a job's end with the change it made)."""
+
+    def __init__(self, events: Sequence[ev.Event] = (), effects: Sequence[fx.Effect] = ()) -> None:
+        self.events, self.effects = list(events), list(effects)
+
+
+def append(stream: str, type_: str, data: Mapping[str, Any], actor: Actor,
+           effects: Sequence[fx.Effect], also: Also | None = None) -> None:
+    """Append one event to an aggregate's stream (next seq, conditional) with the rows it explains."""
+    seq = len(store.load_stream(stream)) + 1
+    also = also or Also()
+    try:
+        store.commit([ev.new_event(stream, seq, type_, data, actor), *also.events], [*effects, *also.effects])
+    except store.NameTaken as exc:
+        raise ApiError(431, _taken_text(type_, data)) from exc
+
+
+def _taken_text(type_: str, data: Mapping[str, Any]) -> str:
+    what = {"DomainCreated": "Domain", "AccountCreated": "Account", "UserCreated": "User"}.get(type_, "Name")
+    return f"{what} with name {data.get('name') or data.get('username')} already exists"
+
+
+def _listed(kind: str, id_: str, domainid: str, owner: str | None = None) -> dict[str, str]:
+    out = {"sort": sort_key(kind, id_), "domainid": domainid}
+    if owner:
+        out["owner"] = owner
+    return out
+
+
+def _next_id(counter: str, start: int) -> str:
+    return str(state.next_value(counter, start))
+
+
+def create_domain(name: str, parent: Mapping[str, Any] | None, actor: Actor, id_: str | None = None) -> dict[str, Any]:
+    domainid = id_ or _next_id("domain", 2)
+    row = {"id": domainid, "name": name, "level": 0, "path": "ROOT", "haschild": False}
+    if parent is not None:
+        row.update(level=int(parent["level"]) + 1, parentdomainid=parent["id"], parentdomainname=parent["name"],
+                   path=f"{parent['path']}/{name}")
+    effects: list[fx.Effect] = [
+        fx.Claim("domainname", f"{parent['id'] if parent else '-'}/{name.lower()}", domainid),
+        fx.PutState("domain", domainid, row, listed=_listed("domain", domainid, domainid))]
+    if parent is not None and not parent.get("haschild"):
+        effects.append(fx.PutState("domain", parent["id"], dict(parent, haschild=True),
+                                   listed=_listed("domain", parent["id"], parent["id"])))
+    append(f"domain#{domainid}", ev.DOMAIN_CREATED, row, actor, effects)
+    return row
+
+
+def create_account(name: str, accounttype: int, domain: Mapping[str, Any], user: Mapping[str, str],
+                   actor: Actor, ids: tuple[str, str] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An account and its first user, in one transaction each (the account first: the user names it)."""
+    accountid = ids[0] if ids else _next_id("account", 3)
+    account = {"id": accountid, "name": name, "accounttype": accounttype, "domainid": domain["id"],
+               "domain": domain["name"], "state": "enabled", "created": ev.now_iso()}
+    append(f"account#{accountid}", ev.ACCOUNT_CREATED, account, actor, [
+        fx.Claim("accountname", f"{domain['id']}/{name.lower()}", accountid),
+        fx.PutState("account", accountid, account, listed=_listed("account", accountid, domain["id"], accountid))])
+    created = create_user(account, user, actor, ids[1] if ids else None)
+    return account, created
+
+
+def create_user(account: Mapping[str, Any], user: Mapping[str, str], actor: Actor,
+                id_: str | None = None) -> dict[str, Any]:
+    userid = id_ or _next_id("user", 3)
+    row = {"id": userid, "username": user["username"], "firstname": user.get("firstname", ""),
+           "lastname": user.get("lastname", ""), "email": user.get("email", ""), "created": ev.now_iso(),
+           "state": "enabled", "account": account["name"], "accountid": account["id"],
+           "accounttype": int(account["accounttype"]), "domainid": account["domainid"], "domain": account["domain"]}
+    stored = dict(row, password=acc.hash_password(user["password"])) if user.get("password") else row
+    append(f"user#{userid}", ev.USER_CREATED, row, actor, [  # the event never sees the password
+        fx.Claim("username", f"{account['domainid']}/{user['username'].lower()}", userid),
+        fx.PutState("user", userid, stored, listed=_listed("user", userid, account["domainid"], account["id"]))])
+    return row
+
+
+def register_keys(user: Mapping[str, Any], actor: Actor, apikey: str | None = None,
+                  secret: str | None = None) -> tuple[str, str]:
+    """A new key pair for the user; the previous one stops working in the same transaction."""
+    if apikey is None or secret is None:
+        apikey, secret = acc.new_key_pair()
+    effects: list[fx.Effect] = []
+    if user.get("apikey"):
+        effects.append(fx.DeleteState("apikey", user["apikey"]))
+    updated = dict(user, apikey=apikey)
+    effects += [fx.PutState("user", user["id"], updated, listed=_listed("user", user["id"], user["domainid"],
+                                                                        user["accountid"])),
+                fx.PutState("apikey", apikey, _key_row(updated, secret))]
+    append(f"user#{user['id']}", ev.USER_KEYS_REGISTERED,
+           {"apikey": apikey, "secretdigest": acc.secret_digest(secret)}, actor, effects)
+    return apikey, secret
+
+
+def set_user_state(user: Mapping[str, Any], enabled: bool, actor: Actor, also: Also | None = None) -> dict[str, Any]:
+    """Disable or enable a user; its key row follows in the same transaction."""
+    updated = dict(user, state="enabled" if enabled else "disabled")
+    effects: list[fx.Effect] = [fx.PutState("user", user["id"], updated, listed=_listed(
+        "user", user["id"], user["domainid"], user["accountid"]))]
+    if user.get("apikey"):
+        key = state.get("apikey", user["apikey"])
+        if key is not None:
+            effects.append(fx.PutState("apikey", user["apikey"], dict(key.as_dict(), state=updated["state"])))
+    append(f"user#{user['id']}", ev.USER_ENABLED if enabled else ev.USER_DISABLED, {"id": user["id"]}, actor,
+           effects, also)
+    return updated
+
+
+def delete_account(account: Mapping[str, Any], users: Sequence[Mapping[str, Any]], actor: Actor,
+                   also: Also | None = None) -> None:
+    """The account is marked deleted, its names freed, its users' keys removed: none of them can call again."""
+    effects: list[fx.Effect] = [
+        fx.PutState("account", account["id"], dict(account, state="deleted")),
+        fx.DeleteState("accountname", f"{account['domainid']}/{account['name'].lower()}")]
+    for user in users:
+        effects.append(fx.PutState("user", user["id"], dict(user, state="deleted")))
+        effects.append(fx.DeleteState("username", f"{user['domainid']}/{user['username'].lower()}"))
+        if user.get("apikey"):
+            effects.append(fx.DeleteState("apikey", user["apikey"]))
+    append(f"account#{account['id']}", ev.ACCOUNT_DELETED, {"id": account["id"]}, actor, effects, also)
+
+
+def _key_row(user: Mapping[str, Any], secret: str) -> dict[str, Any]:
+    return {"secret": secret, "userid": user["id"], "username": user["username"], "accountid": user["accountid"],
+            "account": user["account"], "accounttype": int(user["accounttype"]), "domainid": user["domainid"],
+            "domain": user["domain"], "state": user["state"]}
+
+
+def users_of(accountid: str) -> list[dict[str, Any]]:
+    from chalicelib.models import StateRecord
+
+    return [r.as_dict() for r in StateRecord.by_owner.query(accountid, StateRecord.sort.startswith("user#"))]
+
+
+def ensure_bootstrap(apikey: str | None, secret: str | None) -> tuple[str, str, bool] | None:
+    """ROOT domain, account `admin` (2) and its user (2) on first start, and the admin's key pair.
+
+    Given keys are registered unless already in place; with none given and none registered, a pair is made.
+    Answers (key, secret, made_now), or None when the admin already has keys and none were given.
+    """
+    root = state.get("domain", acc.ROOT_DOMAIN_ID)
+    domain = root.as_dict() if root else create_domain("ROOT", None, SYSTEM, acc.ROOT_DOMAIN_ID)
+    user_row = state.get("user", acc.ADMIN_USER_ID)
+    account_row = state.get("account", acc.ADMIN_ACCOUNT_ID)
+    if account_row is None:
+        _, user = create_account("admin", acc.ROOT_ADMIN, domain, {"username": "admin"}, SYSTEM,
+                                 (acc.ADMIN_ACCOUNT_ID, acc.ADMIN_USER_ID))
+    elif user_row is None:  # a first start that stopped half-way
+        user = create_user(account_row.as_dict(), {"username": "admin"}, SYSTEM, acc.ADMIN_USER_ID)
+    else:
+        user = user_row.as_dict()
+    if apikey and secret:
+        key = state.get("apikey", apikey)
+        if key is None or key.as_dict().get("secret") != secret or key.as_dict().get("userid") != user["id"]:
+            register_keys(user, SYSTEM, apikey, secret)
+        return apikey, secret, False
+    if user.get("apikey"):
+        return None
+    made = register_keys(user, SYSTEM)
+    return made[0], made[1], True
