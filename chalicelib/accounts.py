@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from chalicelib.wire import cloudstack_date
+
 USER, ROOT_ADMIN, DOMAIN_ADMIN = 0, 1, 2
 ACCOUNT_TYPES = (USER, ROOT_ADMIN, DOMAIN_ADMIN)
 ROOT_DOMAIN_ID, ADMIN_ACCOUNT_ID, ADMIN_USER_ID = "1", "2", "2"
@@ -71,5 +73,8 @@ USER_FIELDS = ("id", "username", "firstname", "lastname", "email", "created", "s
 
 
 def view(row: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
-    """A directory row as the wire shows it: listed fields in order, secrets never."""
-    return {f: row[f] for f in fields if row.get(f) is not None}
+    """A directory row as the wire shows it: listed fields in order, dates in CloudStack's form, secrets never."""
+    out = {f: row[f] for f in fields if row.get(f) is not None}
+    if "created" in out:
+        out["created"] = cloudstack_date(out["created"])
+    return out

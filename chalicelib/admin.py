@@ -8,7 +8,7 @@ from chalicelib import effects as fx
 from chalicelib import accounts as acc
 from chalicelib.accounts import DOMAIN_ADMIN, ROOT_ADMIN, Caller, view
 from chalicelib.errors import CS_PERMISSION_DENIED, ApiError, invalid_value
-from chalicelib.events import Event
+from chalicelib.events import Event, chained
 from chalicelib.fold import JobState, fold, job_row
 from chalicelib.listing import paging
 from chalicelib.models import StateRecord
@@ -113,7 +113,7 @@ def execute(job: JobState, history: Sequence[Event], actor: Mapping[str, str]) -
         result = {"success": True}
         change = lambda also: directory.delete_account(  # noqa: E731
             account, directory.users_of(account["id"]), actor, also)
-    done = jobs.completed(job, result, actor)
+    [done] = chained(history[-1], [jobs.completed(job, result, actor)])
     final = fold(job.jobid, [*history, done])
     change(directory.Also([done], [fx.PutJob(job_row(final))]))
 

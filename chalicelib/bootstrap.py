@@ -15,17 +15,20 @@ def seed_inventory(inventory: Mapping[str, Any], actor: Mapping[str, str] | None
     """Append the InventoryLoaded events not yet in the log; answer how many were appended (0: seeded)."""
     rows = inventory_rows(inventory, ev.now_iso())
     chunks = [rows[i:i + CHUNK] for i in range(0, len(rows), CHUNK)]
-    done = len(store.load_stream(INVENTORY_STREAM))
+    history = store.load_stream(INVENTORY_STREAM)
+    done = len(history)
     appended = 0
     for seq, chunk in enumerate(chunks, start=1):
         if seq <= done:
             continue
         data = {"part": seq, "parts": len(chunks),
                 "rows": [{"kind": r.kind, "id": r.id, "data": dict(r.data)} for r in chunk]}
-        event = ev.new_event(INVENTORY_STREAM, seq, ev.INVENTORY_LOADED, data, actor or {"system": "bootstrap"})
+        [event] = ev.chained(history[-1] if history else None, [
+            ev.new_event(INVENTORY_STREAM, seq, ev.INVENTORY_LOADED, data, actor or {"system": "bootstrap"})])
         try:
             store.commit([event], chunk)
         except ConcurrencyConflict:
-            continue  # another process seeded this part first
+            return appended  # another process is seeding: it finishes the job
+        history.append(event)
         appended += 1
     return appended

@@ -30,10 +30,11 @@ class Also:
 def append(stream: str, type_: str, data: Mapping[str, Any], actor: Actor,
            effects: Sequence[fx.Effect], also: Also | None = None) -> None:
     """Append one event to an aggregate's stream (next seq, conditional) with the rows it explains."""
-    seq = len(store.load_stream(stream)) + 1
+    history = store.load_stream(stream)
     also = also or Also()
+    event = ev.chained(history[-1] if history else None, [ev.new_event(stream, len(history) + 1, type_, data, actor)])
     try:
-        store.commit([ev.new_event(stream, seq, type_, data, actor), *also.events], [*effects, *also.effects])
+        store.commit([*event, *also.events], [*effects, *also.effects])
     except store.NameTaken as exc:
         raise ApiError(431, _taken_text(type_, data)) from exc
 

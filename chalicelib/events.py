@@ -1,9 +1,11 @@
 """Events: immutable facts, their types, schema versions and upcasting. Pure: no I/O."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 JOB_SUBMITTED = "JobSubmitted"
 JOB_STARTED = "JobStarted"
@@ -44,6 +46,7 @@ class Event:
     at: str
     actor: Mapping[str, str] = field(default_factory=dict)
     schema: int = 1
+    hash: str = ""  # sha256 over this event's content and the previous event's hash (tamper evidence)
 
 
 def job_stream(jobid: str) -> str:
@@ -59,6 +62,28 @@ def new_event(stream: str, seq: int, type_: str, data: Mapping[str, Any],
               actor: Mapping[str, str], at: str | None = None) -> Event:
     return Event(stream=stream, seq=seq, type=type_, data=dict(data), at=at or now_iso(),
                  actor=dict(actor), schema=CURRENT_SCHEMA[type_])
+
+
+GENESIS = "0" * 64
+
+
+def content_hash(e: Event, previous: str) -> str:
+    """The chain link: a hash over the event's stored content (as written) and its predecessor's hash."""
+    body = json.dumps({"stream": e.stream, "seq": e.seq, "type": e.type, "schema": e.schema, "at": e.at,
+                       "actor": e.actor, "data": e.data, "previous": previous},
+                      sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def chained(previous: Event | None, new: Sequence[Event]) -> list[Event]:
+    """`new` with their hashes set, each linked to the one before (the first to `previous`)."""
+    out = []
+    link = previous.hash if previous is not None else GENESIS
+    for e in new:
+        e = replace(e, hash=content_hash(e, link))
+        out.append(e)
+        link = e.hash
+    return out
 
 
 def upcast(type_: str, schema: int, data: dict[str, Any]) -> dict[str, Any]:

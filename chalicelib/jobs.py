@@ -41,14 +41,17 @@ def start(job: JobState, attempt: int, actor: Mapping[str, str]) -> list[ev.Even
     ]
 
 
-def completed(job: JobState, result: Mapping[str, Any], actor: Mapping[str, str]) -> ev.Event:
+def completed(job: JobState, result: Mapping[str, Any], actor: Mapping[str, str],
+              extra: Mapping[str, Any] | None = None) -> ev.Event:
+    """`extra` carries what replay needs beyond the client's view (e.g. the VM's whole document as stored)."""
     return ev.new_event(ev.job_stream(job.jobid), job.version + 1, ev.JOB_COMPLETED,
-                        {"resultcode": 0, "result": dict(result)}, actor)
+                        {"resultcode": 0, "result": dict(result), **(extra or {})}, actor)
 
 
-def failed(job: JobState, code: int, text: str, actor: Mapping[str, str]) -> ev.Event:
+def failed(job: JobState, code: int, text: str, actor: Mapping[str, str],
+           extra: Mapping[str, Any] | None = None) -> ev.Event:
     return ev.new_event(ev.job_stream(job.jobid), job.version + 1, ev.JOB_FAILED,
-                        {"code": code, "text": text}, actor)
+                        {"code": code, "text": text, **(extra or {})}, actor)
 
 
 def capacity_text(vmid: str) -> str:

@@ -28,11 +28,12 @@ class Run:
 
     def finish(self, final: Mapping[str, Any], effects: list[fx.Effect]) -> None:
         result = {"virtualmachine": vms.public_view(final, cloudstack_date)}
-        self._commit(jobs.completed(self.job, result, self.actor), final, effects)
+        self._commit(jobs.completed(self.job, result, self.actor, {"vm": dict(final)}), final, effects)
 
     def fail(self, code: int, text: str, final: Mapping[str, Any] | None = None,
              effects: list[fx.Effect] | None = None) -> None:
-        self._commit(jobs.failed(self.job, code, text, self.actor), final or self.vm, effects or [])
+        final = final or self.vm
+        self._commit(jobs.failed(self.job, code, text, self.actor, {"vm": dict(final)}), final, effects or [])
 
     def _commit(self, event: Event, final: Mapping[str, Any], effects: list[fx.Effect]) -> None:
         effects = [*effects, fx.PutVm(final, done_job=self.job.jobid)]

@@ -26,6 +26,7 @@ class EventRecord(Model):
     at = UnicodeAttribute()
     actor = JSONAttribute()
     data = JSONAttribute()
+    hash = UnicodeAttribute(null=True)
 
 
 class ByKind(GlobalSecondaryIndex["StateRecord"]):

@@ -73,3 +73,18 @@ def configure_local(provision_seconds: float, allow_unsigned: bool, rate_limit: 
     os.environ["JOBLEDGER_PROVISION_SECONDS"] = str(provision_seconds)
     os.environ["JOBLEDGER_ALLOW_UNSIGNED"] = "1" if allow_unsigned else "0"
     os.environ["JOBLEDGER_RATE_LIMIT"] = str(rate_limit)
+
+
+def client_keys(key: str | None, secret: str | None) -> tuple[str | None, str | None]:
+    """A client's key pair: as given, else the cs tools' variables, else the bootstrap admin's."""
+    env = os.environ
+    return (key or env.get("CLOUDSTACK_KEY") or env.get("JOBLEDGER_ADMIN_API_KEY"),
+            secret or env.get("CLOUDSTACK_SECRET") or env.get("JOBLEDGER_ADMIN_SECRET_KEY"))
+
+
+def use_emulator(url: str) -> None:
+    """Command-line tools against the local stack: its endpoint, and the fake credentials moto accepts."""
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        os.environ.setdefault(name, value)
+    set_endpoint(url)

@@ -12,7 +12,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib import effects as fx
 from chalicelib.errors import ConcurrencyConflict, InsufficientCapacity, JobledgerError
-from chalicelib.events import Event, upcast
+from chalicelib.events import Event, chained, upcast
 from chalicelib.fold import JobState, fold, job_row
 from chalicelib.models import EventRecord, StateRecord, sort_key
 
@@ -52,12 +52,14 @@ def load_stream(stream: str, *, until: str | None = None) -> list[Event]:
 def to_event(record: EventRecord) -> Event:
     data = upcast(record.type, int(record.schema), dict(record.data or {}))
     return Event(stream=record.stream, seq=int(record.seq), type=record.type, data=data,
-                 at=record.at, actor=dict(record.actor or {}), schema=int(record.schema))
+                 at=record.at, actor=dict(record.actor or {}), schema=int(record.schema), hash=record.hash or "")
 
 
 def to_record(event: Event) -> EventRecord:
+    if not event.hash:
+        raise ValueError(f"{event.stream} seq {event.seq}: events are chained before they are stored")
     return EventRecord(event.stream, event.seq, type=event.type, schema=event.schema, at=event.at,
-                       actor=dict(event.actor), data=dict(event.data))
+                       actor=dict(event.actor), data=dict(event.data), hash=event.hash)
 
 
 def commit(events: Sequence[Event], effects: Sequence[fx.Effect] = ()) -> None:
@@ -185,6 +187,7 @@ def _explain(exc: TransactWriteError, labels: Sequence[Any]) -> Exception:
 def commit_job(jobid: str, history: Sequence[Event], new: Sequence[Event],
                effects: Sequence[fx.Effect] = ()) -> JobState:
     """Append a job's new events with their effects and the job's refreshed summary row; answer the new state."""
+    new = chained(history[-1] if history else None, new)
     job = fold(jobid, [*history, *new])
     commit(new, [*effects, fx.PutJob(job_row(job))])
     return job

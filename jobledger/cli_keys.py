@@ -1,0 +1,74 @@
+"""`keys`: accounts, users and API key pairs from the command line (AWS, or the local stack's emulator)."""
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from jobledger.target import add_target_arguments, apply_target, operator_actor
+
+TYPES = {"user": 0, "root-admin": 1, "domain-admin": 2}
+
+
+def add_parser(sub: Any) -> None:
+    keys = sub.add_parser("keys", help="create accounts, users and key pairs; disable, enable, rotate")
+    actions = keys.add_subparsers(dest="action", required=True)
+    bootstrap = actions.add_parser("bootstrap", help="ROOT domain, the admin account and its key pair")
+    account = actions.add_parser("create-account", help="an account and its first user")
+    account.add_argument("--name", help="account name (default: the username)")
+    account.add_argument("--type", choices=sorted(TYPES), default="user")
+    account.add_argument("--domain-id", default="1")
+    user = actions.add_parser("create-user", help="another user of an account")
+    user.add_argument("--account-id", required=True)
+    for parser in (account, user):
+        parser.add_argument("--username", required=True)
+        parser.add_argument("--password", required=True)
+        parser.add_argument("--email", default="")
+        parser.add_argument("--firstname", default="")
+        parser.add_argument("--lastname", default="")
+    register = actions.add_parser("register", help="a new key pair for a user (rotates: the old one stops working)")
+    disable = actions.add_parser("disable", help="disable a user: its keys stop working")
+    enable = actions.add_parser("enable", help="enable a user again")
+    for parser in (register, disable, enable):
+        parser.add_argument("--user-id", required=True)
+    for parser in (bootstrap, account, user, register, disable, enable):
+        add_target_arguments(parser)
+        parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    apply_target(args)
+    from chalicelib import directory, settings, state
+
+    actor = operator_actor("jobledger keys")
+    if args.action == "bootstrap":
+        config = settings.load()
+        made = directory.ensure_bootstrap(config.admin_api_key, config.admin_secret_key)
+        out: dict[str, Any] = {"apikey": made[0], "secretkey": made[1]} if made and made[2] else {
+            "admin": "ready (keys unchanged)"}
+    elif args.action == "create-account":
+        domain = _row(state, "domain", args.domain_id)
+        account, user = directory.create_account(args.name or args.username, TYPES[args.type], domain,
+                                                 _user_fields(args), actor)
+        out = {"account": account, "user": user}
+    elif args.action == "create-user":
+        out = {"user": directory.create_user(_row(state, "account", args.account_id), _user_fields(args), actor)}
+    elif args.action == "register":
+        apikey, secret = directory.register_keys(_row(state, "user", args.user_id), actor)
+        out = {"userid": args.user_id, "apikey": apikey, "secretkey": secret}
+    else:
+        user = directory.set_user_state(_row(state, "user", args.user_id), args.action == "enable", actor)
+        out = {"user": {k: user[k] for k in ("id", "username", "state")}}
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+def _user_fields(args: argparse.Namespace) -> dict[str, str]:
+    return {k: getattr(args, k) for k in ("username", "password", "email", "firstname", "lastname")}
+
+
+def _row(state: Any, kind: str, id_: str) -> dict[str, Any]:
+    row = state.get(kind, id_)
+    if row is None:
+        raise SystemExit(f"keys: no {kind} with id {id_}")
+    return row.as_dict()

@@ -1,0 +1,47 @@
+"""`serve`: the local stack in one process, until Ctrl-C or SIGTERM."""
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from typing import Any
+
+
+def add_parser(sub: Any) -> None:
+    serve = sub.add_parser("serve", help="run the API, workers and the emulated AWS services locally")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--workers", type=int, default=2, help="worker threads polling the queue")
+    serve.add_argument("--provision-seconds", type=float, default=1.0,
+                       help="simulated time the hypervisor takes per job (0 for none)")
+    serve.add_argument("--inventory", default=None, help="inventory JSON file (default: the documentation's)")
+    serve.add_argument("--allow-unsigned", action="store_true",
+                       help="answer unsigned requests as the bootstrap admin (local stack only)")
+    serve.add_argument("--rate-limit", type=int, default=0, help="requests per second per API key (0: off)")
+    serve.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from jobledger import local
+
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    stack = local.start(args.host, args.port, workers=args.workers, provision_seconds=args.provision_seconds,
+                        inventory_path=args.inventory, allow_unsigned=args.allow_unsigned,
+                        rate_limit=args.rate_limit)
+    print(f"jobledger listening on {stack.api_url}", flush=True)
+    if stack.admin_keys and stack.admin_keys[2]:
+        print(f"admin API key:    {stack.admin_keys[0]}", flush=True)
+        print(f"admin secret key: {stack.admin_keys[1]}", flush=True)
+        print("(generated now and shown once; set JOBLEDGER_ADMIN_API_KEY and JOBLEDGER_ADMIN_SECRET_KEY to choose "
+              "them)", flush=True)
+    print(f"emulated AWS (DynamoDB, SQS) at {stack.emulator_url}", flush=True)
+    print("try, with the admin keys in CLOUDSTACK_KEY / CLOUDSTACK_SECRET:", flush=True)
+    print(f"  CLOUDSTACK_ENDPOINT={stack.api_url} cs deployVirtualMachine zoneid=1 serviceofferingid=1 templateid=1",
+          flush=True)
+    print(f"  curl \"$(python -m jobledger sign --url {stack.api_url} command=listZones)\"", flush=True)
+    done.wait()
+    print("jobledger stopping", flush=True)
+    stack.stop()
+    return 0
