@@ -56,7 +56,7 @@ def execute(job: JobState, history: Sequence[Event], vm: Mapping[str, Any], acto
 
 def deploy(run: Run) -> None:
     startvm = (run.job.params or {}).get("startvm", "true").lower() != "false"
-    network = _default_network(run.vm["zoneid"])
+    network = _default_network(run.vm)
     for _ in range(MAX_PLACEMENT_TRIES):
         host = _choose(run.vm) if startvm else None
         if startvm and host is None:
@@ -127,15 +127,22 @@ def is_turn(job: JobState, vm_row: Any) -> bool:
 
 
 def _choose(vm: Mapping[str, Any]) -> HostLoad | None:
+    """Hosts of the VM's zone that run its hypervisor, least loaded first."""
     loads = [HostLoad(r.as_dict(), int(r.free_cpu or 0), int(r.free_memory or 0))
-             for r in state.list_kind("host") if r.as_dict().get("zoneid") == vm["zoneid"]]
+             for r in state.list_kind("host") if r.as_dict().get("zoneid") == vm["zoneid"]
+             and r.as_dict().get("hypervisor", vm["hypervisor"]) == vm["hypervisor"]]
     return choose_host(loads, *vms.needs(vm))
 
 
-def _default_network(zoneid: str) -> dict[str, Any]:
-    networks = [r.as_dict() for r in state.list_kind("network") if r.as_dict().get("zoneid") == zoneid]
+def _default_network(vm: Mapping[str, Any]) -> dict[str, Any]:
+    """The first of the networks the deployment named, else the zone's default guest network."""
+    if vm.get("networkids"):
+        row = state.get("network", vm["networkids"][0])
+        if row is not None:
+            return row.as_dict()
+    networks = [r.as_dict() for r in state.list_kind("network") if r.as_dict().get("zoneid") == vm["zoneid"]]
     if not networks:
-        raise LookupError(f"zone {zoneid} has no guest network")
+        raise LookupError(f"zone {vm['zoneid']} has no guest network")
     return next((n for n in networks if n.get("isdefault")), networks[0])
 
 

@@ -4,19 +4,23 @@ A rejected request writes nothing: every check happens before the first write.
 """
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 from typing import Any, Callable
 
 from chalicelib import effects as fx
 from chalicelib import jobs, settings, state, store
 from chalicelib import vm as vms
 from chalicelib.accounts import Caller
-from chalicelib.errors import ApiError, invalid_value
+from chalicelib.errors import CS_INVALID_PARAMETER_VALUE, ApiError, invalid_value
 from chalicelib.events import now_iso
 from chalicelib.queue import send_job
 from chalicelib.request import ApiRequest
 from chalicelib.tenancy import can_see
 
 MAX_NAME = 63
+USERDATA_GET_LIMIT, USERDATA_POST_LIMIT = 2048, 32768
 
 
 def deploy_virtual_machine(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
@@ -33,12 +37,15 @@ def deploy_virtual_machine(req: ApiRequest, caller: Caller, request_id: str) -> 
     if template.get("zoneid") not in (None, "-1", zoneid):
         raise invalid_value(req.command, "templateid", templateid)
     disk = _found(rows, "diskoffering", diskofferingid, req, "diskofferingid") if diskofferingid else None
+    extra = _placement_choices(req, zoneid, template)
+    extra.update(_userdata(req))
     config = settings.load()
     jobid = str(state.next_value("job", config.job_id_start))
     vmid = str(state.next_value("vm", config.vm_id_start))
     at = now_iso()
     vm = vms.new_vm(vmid, caller, at, "Starting" if startvm else "Stopped", zone, template, offering, disk,
                     name=name, displayname=displayname)
+    vm.update(extra)
     event = jobs.submitted(jobid, "deployVirtualMachine", caller.actor(request_id), "VirtualMachine", vmid,
                            req.params, {"vm": vm}, at)
     store.commit_job(jobid, [], [event], [fx.PutVm(vm, add_job=jobid)])
@@ -63,6 +70,46 @@ def vm_command(command: str) -> Callable[[ApiRequest, Caller, str], dict[str, An
         return {"jobid": jobid}
 
     return submit
+
+
+def _placement_choices(req: ApiRequest, zoneid: str, template: dict[str, Any]) -> dict[str, Any]:
+    """networkids (guest networks of the zone, the first one the default NIC's), hypervisor, keypair."""
+    out: dict[str, Any] = {}
+    hypervisor = req.get("hypervisor")
+    if hypervisor:
+        if hypervisor.lower() != str(template.get("hypervisor", "")).lower():
+            raise invalid_value(req.command, "hypervisor", hypervisor)
+        out["hypervisor"] = template["hypervisor"]
+    if req.get("networkids"):
+        ids = [n.strip() for n in (req.get("networkids") or "").split(",") if n.strip()]
+        rows = state.get_many([("network", n) for n in ids])
+        for n in ids:
+            network = rows.get(("network", n))
+            if network is None or network.as_dict().get("zoneid") != zoneid:
+                raise invalid_value(req.command, "networkids", n)
+        out["networkids"] = ids
+    if req.get("keypair"):
+        out["keypair"] = req.get("keypair")
+    return out
+
+
+def _userdata(req: ApiRequest) -> dict[str, Any]:
+    """Base64 user data, at most 2 KB by GET and 32 KB by POST (CloudStack's limits, decoded).
+
+    Only its size and digest are kept: user data never reaches the log in clear.
+    """
+    raw = req.get("userdata")
+    if not raw:
+        return {}
+    try:
+        decoded = base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        raise ApiError(431, "User data is not base64 encoded", CS_INVALID_PARAMETER_VALUE) from None
+    post = req.method == "POST"
+    if len(decoded) > (USERDATA_POST_LIMIT if post else USERDATA_GET_LIMIT):
+        text = "User data is too long for POST request" if post else "User data is too long for an http GET request"
+        raise ApiError(431, text, CS_INVALID_PARAMETER_VALUE)
+    return {"userdatabytes": len(decoded), "userdatadigest": hashlib.sha256(decoded).hexdigest()}
 
 
 def _names(req: ApiRequest) -> tuple[str | None, str | None]:

@@ -57,8 +57,8 @@ class Cloud:
         return processed
 
     def deploy(self, **extra: str) -> dict[str, Any]:
-        status, body = self.call(command="deployVirtualMachine", zoneid="1", serviceofferingid="1",
-                                 templateid="1", **extra)
+        params = {"zoneid": "1", "serviceofferingid": "1", "templateid": "1", **extra}
+        status, body = self.call(command="deployVirtualMachine", **params)
         assert status == 200, body
         return body["deployvirtualmachineresponse"]
 
@@ -68,12 +68,23 @@ class Cloud:
         return body["queryasyncjobresultresponse"]
 
 
-@pytest.fixture
-def cloud() -> Iterator[Cloud]:
+def running_cloud(inventory_path: Any = None) -> Iterator[Cloud]:
     with mock_aws():
         models.create_tables()
         queue.create_queues()
-        bootstrap.seed_inventory(inventory.read_inventory())
+        bootstrap.seed_inventory(inventory.read_inventory(inventory_path))
         directory.ensure_bootstrap(ADMIN_KEY, ADMIN_SECRET)
         with Client(app) as client:
             yield Cloud(client)
+
+
+@pytest.fixture
+def cloud() -> Iterator[Cloud]:
+    """The documentation's inventory: one zone, one host with room for five Small Instances."""
+    yield from running_cloud()
+
+
+@pytest.fixture
+def big_cloud() -> Iterator[Cloud]:
+    """The two-zone example inventory: five hosts, XenServer and KVM."""
+    yield from running_cloud(inventory.DEFAULT_PATH.with_name("two-zones.json"))
