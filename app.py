@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Chalice, Response
+from chalice import Chalice, Rate, Response
 
-from chalicelib import api, settings, worker
+from chalicelib import api, settings, sweeper, worker
 
 app = Chalice(app_name="jobledger")
 
@@ -25,3 +25,8 @@ def client_api() -> Response:
 @app.on_sqs_message(queue=settings.queue_name(), batch_size=10)
 def job_worker(event: Any) -> dict[str, Any]:
     return worker.handle_batch(event.to_dict()["Records"])
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def job_sweeper(event: Any) -> dict[str, int]:
+    return vars(sweeper.sweep())

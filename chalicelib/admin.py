@@ -12,7 +12,7 @@ from chalicelib.events import Event, chained
 from chalicelib.fold import JobState, fold, job_row
 from chalicelib.listing import paging
 from chalicelib.models import StateRecord
-from chalicelib.queue import send_job
+from chalicelib.submit import enqueue
 from chalicelib.request import ApiRequest
 from chalicelib.wire import list_payload
 
@@ -122,7 +122,7 @@ def _submit(req: ApiRequest, caller: Caller, request_id: str, instancetype: str,
     jobid = str(state.next_value("job", settings.load().job_id_start))
     event = jobs.submitted(jobid, _canonical(req), caller.actor(request_id), instancetype, instanceid, req.params)
     store.commit_job(jobid, [], [event])
-    send_job(jobid)
+    enqueue(jobid)
     return jobid
 
 

@@ -29,6 +29,7 @@ class JobState:
     completed: str | None = None
     attempts: int = 0
     version: int = 0
+    updated: str = ""  # when the last event happened (the sweeper's clock)
 
     @property
     def finished(self) -> bool:
@@ -87,7 +88,7 @@ def fold(jobid: str, events: Iterable[ev.Event]) -> JobState:
         mutate = MUTATORS.get(e.type)
         if mutate is None:
             raise IllegalStream(f"job {jobid}: unknown event type {e.type}")
-        state = replace(mutate(state, e), version=e.seq)
+        state = replace(mutate(state, e), version=e.seq, updated=e.at)
     return state
 
 

@@ -150,3 +150,18 @@ def _next_address(network: Mapping[str, Any]) -> str:
     cursor = state.next_value(f"ipcursor#{network['id']}", 0)
     return address_at(network["cidr"], network["gateway"], cursor)
 
+
+
+def abandon(job: JobState, history: Sequence[Event], code: int, text: str, actor: Actor) -> None:
+    """End a VM job that cannot run any more (attempts spent, deadline passed) with JobFailed.
+
+    Effects only ever commit with a terminal event, so the VM holds exactly what it held before the job;
+    a deploy that never finished leaves its VM in Error, holding nothing.
+    """
+    row = state.get("vm", job.instanceid)
+    vm = row.as_dict() if row is not None else {"id": job.instanceid}
+    final = vms.with_state(vm, "Error") if job.command == "deployVirtualMachine" and row is not None else vm
+    if row is None:
+        store.commit_job(job.jobid, history, [jobs.failed(job, code, text, actor)])
+        return
+    Run(job, history, vm, actor).fail(code, text, final)

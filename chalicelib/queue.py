@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from chalicelib import settings
 
@@ -28,7 +29,9 @@ class JobMessage:
 
 @lru_cache(maxsize=4)
 def _client(region: str, endpoint_url: str | None) -> Any:
-    return boto3.client("sqs", region_name=region, endpoint_url=endpoint_url)
+    # botocore's standard mode retries throttling and 5xx with exponential backoff and jitter
+    config = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=25)
+    return boto3.client("sqs", region_name=region, endpoint_url=endpoint_url, config=config)
 
 
 def client() -> Any:

@@ -26,6 +26,9 @@ class Settings:
     max_request_bytes: int
     max_parameters: int
     admin_api_key: str | None
+    max_attempts: int
+    sweep_after_seconds: float
+    job_deadline_seconds: float
     admin_secret_key: str | None
 
 
@@ -50,6 +53,11 @@ def load() -> Settings:
         max_request_bytes=int(env.get("JOBLEDGER_MAX_REQUEST_BYTES", "65536")),
         max_parameters=int(env.get("JOBLEDGER_MAX_PARAMETERS", "100")),
         admin_api_key=env.get("JOBLEDGER_ADMIN_API_KEY") or None,
+        # A job is tried at most this often (the DLQ's maxReceiveCount matches), re-enqueued by the sweeper when
+        # nothing happened to it for sweep_after_seconds, and failed with 530 past its deadline.
+        max_attempts=int(env.get("JOBLEDGER_MAX_ATTEMPTS", "5")),
+        sweep_after_seconds=float(env.get("JOBLEDGER_SWEEP_AFTER_SECONDS", "180")),
+        job_deadline_seconds=float(env.get("JOBLEDGER_JOB_DEADLINE_SECONDS", "1800")),
         admin_secret_key=env.get("JOBLEDGER_ADMIN_SECRET_KEY") or None,
     )
 

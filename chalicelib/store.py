@@ -4,6 +4,9 @@ Atomicity comes from DynamoDB conditions in one TransactWriteItems, never from r
 """
 from __future__ import annotations
 
+import random
+import time
+import uuid
 from typing import Any, Callable, Mapping, Sequence
 
 from pynamodb.connection import Connection
@@ -25,6 +28,10 @@ def _connection() -> Connection:
     if not _CONNECTION:
         _CONNECTION.append(Connection(region=EventRecord.Meta.region))
     return _CONNECTION[0]
+
+
+class TransientConflict(ConcurrencyConflict):
+    """Cancelled by another transaction on the same items, or throttled: nothing was written, try again."""
 
 
 class IpTaken(JobledgerError):
@@ -63,21 +70,32 @@ def to_record(event: Event) -> EventRecord:
 
 
 def commit(events: Sequence[Event], effects: Sequence[fx.Effect] = ()) -> None:
-    """Append `events` (each only if its seq is free) and apply `effects`, all or nothing."""
+    """Append `events` (each only if its seq is free) and apply `effects`, all or nothing.
+
+    A transaction cancelled by a conflicting transaction or throttling is tried again after a jittered
+    backoff; a failed condition never is: it means something, and is raised as the domain error it means.
+    """
     if len(events) == 1 and not effects:
         _put_one(events[0])
         return
     writes = [_event_write(e) for e in events] + [_effect_write(e) for e in effects]
     # pynamodb sends condition checks, deletes, puts and updates in that order: label the reasons alike.
     writes.sort(key=lambda w: _GROUP_ORDER.index(w[0]))
-    try:
-        with TransactWrite(connection=_connection()) as transaction:
-            for _, _, write in writes:
-                write(transaction)
-    except TransactWriteError as exc:
-        raise _explain(exc, [label for _, label, _ in writes]) from exc
+    for attempt in range(COMMIT_TRIES):
+        try:
+            # the token makes botocore's own retries of this very request idempotent
+            with TransactWrite(connection=_connection(), client_request_token=uuid.uuid4().hex) as transaction:
+                for _, _, write in writes:
+                    write(transaction)
+            return
+        except TransactWriteError as exc:
+            error = _explain(exc, [label for _, label, _ in writes])
+            if not isinstance(error, TransientConflict) or attempt == COMMIT_TRIES - 1:
+                raise error from exc
+        time.sleep(random.uniform(0, BACKOFF_BASE * 2 ** attempt))  # full jitter
 
 
+COMMIT_TRIES, BACKOFF_BASE = 5, 0.02
 _GROUP_ORDER = ("check", "delete", "put", "update")
 Write = tuple[str, Any, Callable[[TransactWrite], None]]
 
@@ -179,9 +197,12 @@ def _explain(exc: TransactWriteError, labels: Sequence[Any]) -> Exception:
         if isinstance(label, fx.Claim):
             return NameTaken(f"{label.kind} {label.id} is taken")
         return ConcurrencyConflict(f"condition failed on {label!r}")
-    if any(r is not None and r.code == "TransactionConflict" for r in reasons):
-        return ConcurrencyConflict("transaction conflict")
+    if any(r is not None and r.code in _TRANSIENT for r in reasons):
+        return TransientConflict("transaction cancelled by a conflict or throttling")
     return exc
+
+
+_TRANSIENT = ("TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded")
 
 
 def commit_job(jobid: str, history: Sequence[Event], new: Sequence[Event],

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import logging
 from typing import Any, Callable
 
 from chalicelib import effects as fx
@@ -19,6 +20,7 @@ from chalicelib.queue import send_job
 from chalicelib.request import ApiRequest
 from chalicelib.tenancy import can_see
 
+log = logging.getLogger(__name__)
 MAX_NAME = 63
 USERDATA_GET_LIMIT, USERDATA_POST_LIMIT = 2048, 32768
 
@@ -49,7 +51,7 @@ def deploy_virtual_machine(req: ApiRequest, caller: Caller, request_id: str) -> 
     event = jobs.submitted(jobid, "deployVirtualMachine", caller.actor(request_id), "VirtualMachine", vmid,
                            req.params, {"vm": vm}, at)
     store.commit_job(jobid, [], [event], [fx.PutVm(vm, add_job=jobid)])
-    send_job(jobid)
+    enqueue(jobid)
     return {"jobid": jobid, "id": vmid}
 
 
@@ -66,10 +68,19 @@ def vm_command(command: str) -> Callable[[ApiRequest, Caller, str], dict[str, An
         jobid = str(state.next_value("job", settings.load().job_id_start))
         event = jobs.submitted(jobid, command, caller.actor(request_id), "VirtualMachine", vmid, req.params)
         store.commit_job(jobid, [], [event], [fx.QueueVmJob(vmid, jobid)])
-        send_job(jobid)
+        enqueue(jobid)
         return {"jobid": jobid}
 
     return submit
+
+
+def enqueue(jobid: str) -> None:
+    """Send the job's message. The job is recorded already: if the send fails it is still accepted, and the
+    sweeper sends it (nothing accepted is lost, and the client is not told a recorded job was refused)."""
+    try:
+        send_job(jobid)
+    except Exception:  # noqa: BLE001 - any failure here is the sweeper's to mend
+        log.exception("job %s recorded but not enqueued; the sweeper will send it", jobid)
 
 
 def _placement_choices(req: ApiRequest, zoneid: str, template: dict[str, Any]) -> dict[str, Any]:

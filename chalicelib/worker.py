@@ -26,10 +26,43 @@ def handle_batch(records: Sequence[Mapping[str, Any]]) -> dict[str, list[dict[st
             process_record(record)
         except Exception:  # one bad record must not fail its neighbours: it is retried alone
             log.exception("record %s failed", record.get("messageId"))
-            failures.append({"itemIdentifier": str(record["messageId"])})
+            if not _give_up(record):
+                failures.append({"itemIdentifier": str(record["messageId"])})
     if records and len(failures) == len(records):
         raise BatchFailed(f"all {len(records)} records failed")
     return {"batchItemFailures": failures}
+
+
+def _give_up(record: Mapping[str, Any]) -> bool:
+    """On the last allowed attempt, a job that keeps failing ends JobFailed 530 instead of retrying forever."""
+    attempt = _attempt(record)
+    if attempt < settings.load().max_attempts:
+        return False
+    try:
+        jobid = JobMessage.from_body(record["body"]).jobid
+        fail_job(jobid, 530, f"Job {jobid} failed after {attempt} attempts: internal error",
+                 {"worker": socket.gethostname(), "attempt": str(attempt)})
+        return True
+    except Exception:  # the sweeper fails it by its deadline
+        log.exception("could not fail job of record %s", record.get("messageId"))
+        return False
+
+
+def _attempt(record: Mapping[str, Any]) -> int:
+    return int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
+
+
+def fail_job(jobid: str, code: int, text: str, actor: Mapping[str, str]) -> bool:
+    """End an unfinished job with JobFailed (and its VM's consequences); False if it had finished already."""
+    events = store.load_stream(job_stream(jobid))
+    job = fold(jobid, events)
+    if job.finished or not events:
+        return False
+    if job.instancetype == "VirtualMachine":
+        lifecycle.abandon(job, events, code, text, actor)
+    else:
+        store.commit_job(jobid, events, [jobs.failed(job, code, text, actor)])
+    return True
 
 
 def process_record(record: Mapping[str, Any]) -> None:
@@ -38,7 +71,7 @@ def process_record(record: Mapping[str, Any]) -> None:
     except (ValueError, KeyError, TypeError):
         log.error("dropping message %s: not a job message", record.get("messageId"))
         return
-    attempt = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
+    attempt = _attempt(record)
     run_job(message.jobid, attempt, {"worker": socket.gethostname(), "attempt": str(attempt),
                                      "message": str(record.get("messageId", "")), "trace": message.trace})
 

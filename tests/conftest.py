@@ -14,3 +14,7 @@ for _name in ("JOBLEDGER_STAGE", "JOBLEDGER_ALLOW_UNSIGNED", "JOBLEDGER_ADMIN_AP
     os.environ.pop(_name, None)
 
 import moto  # noqa: E402,F401  (must come before any botocore client is made)
+
+from tests.faults import harness  # noqa: E402
+
+harness.install()  # before any client exists, so every client carries the (idle) fault hook

@@ -10,6 +10,7 @@ from moto import mock_aws
 
 from app import app
 from chalicelib import api, bootstrap, directory, inventory, models, queue, signing
+from chalicelib.worker import BatchFailed
 from jobledger.local import records_event, sqs_record
 
 
@@ -45,6 +46,13 @@ class Cloud:
         """Hand messages to the SQS handler exactly as Lambda would; answer its response."""
         event = records_event([sqs_record(m, "arn:aws:sqs:us-east-1:123456789012:jobledger-jobs") for m in messages])
         return self.client.lambda_.invoke("job_worker", event).payload
+
+    def invoke_tolerant(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        """As `invoke`, but a batch whose every record failed answers as all failed instead of raising."""
+        try:
+            return self.invoke(messages)
+        except BatchFailed:
+            return {"batchItemFailures": [{"itemIdentifier": m["MessageId"]} for m in messages]}
 
     def run_worker(self) -> int:
         """Process and delete every queued message; answer how many were processed."""

@@ -1,0 +1,1 @@
+from tests.integration.conftest import big_cloud, cloud  # noqa: F401
