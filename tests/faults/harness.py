@@ -24,10 +24,11 @@ class Faults:
     """Decides, call by call, whether an AWS call fails (a throttling error) or the worker dies before it."""
 
     def __init__(self, seed: int = 0, error_rate: float = 0.0, kill_rate: float = 0.0,
-                 kill_at: int | None = None, fail_at: int | None = None) -> None:
+                 kill_at: int | None = None, fail_at: int | None = None, fail_on: str | None = None) -> None:
         self.rng = random.Random(seed)
         self.error_rate, self.kill_rate = error_rate, kill_rate
         self.kill_at, self.fail_at = kill_at, fail_at
+        self.fail_on = fail_on  # fail the first call of this operation, e.g. "sqs:SendMessage"
         self.calls: list[str] = []
         self.injected = {"errors": 0, "kills": 0}
         self.killing = False  # kills only make sense where a worker runs
@@ -42,6 +43,10 @@ class Faults:
         if self.killing and (index == self.kill_at or self.rng.random() < self.kill_rate):
             self.injected["kills"] += 1
             raise WorkerKilled(f"killed before call {index} ({name})")
+        if name == self.fail_on:
+            self.fail_on = None
+            self.injected["errors"] += 1
+            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "injected fault"}}, model.name)
         if index == self.fail_at or self.rng.random() < self.error_rate:
             self.injected["errors"] += 1
             raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "injected fault"}}, model.name)
