@@ -64,3 +64,22 @@ def create_queues(visibility_timeout: int = 30, max_receives: int = 5) -> str:
     url = sqs.create_queue(QueueName=name, Attributes={
         "VisibilityTimeout": str(visibility_timeout), "RedrivePolicy": redrive})["QueueUrl"]
     return str(url)
+
+
+def redrive(limit: int = 10_000) -> int:
+    """Move messages from the DLQ back to the jobs queue (after a fix); answer how many moved.
+
+    Each message is sent before it is deleted from the DLQ: a crash in between duplicates, never loses.
+    """
+    sqs = client()
+    dlq = sqs.get_queue_url(QueueName=f"{settings.load().queue_name}-dlq")["QueueUrl"]
+    moved = 0
+    while moved < limit:
+        messages = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        if not messages:
+            break
+        for message in messages:
+            sqs.send_message(QueueUrl=queue_url(), MessageBody=message["Body"])
+            sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])
+            moved += 1
+    return moved

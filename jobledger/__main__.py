@@ -10,6 +10,7 @@ SUBCOMMANDS = {
     "serve": "jobledger.cli_serve",
     "keys": "jobledger.cli_keys",
     "sign": "jobledger.cli_sign",
+    "redrive": "jobledger.cli_redrive",
 }
 
 
