@@ -155,7 +155,8 @@ def _visible_row(req: ApiRequest, caller: Caller, kind: str, id_: str, param: st
     row = state.get(kind, id_) if id_.isdigit() else None
     data = row.as_dict() if row else None
     allowed = data is not None and data.get("state") != "deleted" and (
-        caller.accounttype == ROOT_ADMIN or (caller.accounttype == DOMAIN_ADMIN and data["domainid"] == caller.domainid))
+        caller.accounttype == ROOT_ADMIN
+        or (caller.accounttype == DOMAIN_ADMIN and data["domainid"] == caller.domainid))
     if not allowed:
         raise invalid_value(req.command, param, id_)
     return data  # type: ignore[return-value]

@@ -38,7 +38,8 @@ class JobState:
 
 def _submitted(state: JobState, e: ev.Event) -> JobState:
     d = e.data
-    return replace(state, command=d["command"], cmd=d["cmd"], created=e.at, accountid=d["accountid"], userid=d["userid"],
+    return replace(state, command=d["command"], cmd=d["cmd"], created=e.at, accountid=d["accountid"],
+                   userid=d["userid"],
                    domainid=d.get("domainid", ""),
                    instancetype=d.get("instancetype", ""), instanceid=d.get("instanceid", ""),
                    params=d.get("params", {}))

@@ -73,7 +73,8 @@ def shape(kind: str, item: Mapping[str, Any], created: str | None = None) -> dic
     return {name: merged[name] for name in FIELDS[kind] if merged.get(name) is not None}
 
 
-def matches_keyword(item: Mapping[str, Any], keyword: str | None, fields: tuple[str, ...] = ("name", "displaytext")) -> bool:
+def matches_keyword(item: Mapping[str, Any], keyword: str | None,
+                    fields: tuple[str, ...] = ("name", "displaytext")) -> bool:
     if not keyword:
         return True
     needle = keyword.lower()

@@ -185,7 +185,7 @@ def vm_search_text(vm: Mapping[str, Any]) -> str:
 def _explain(exc: TransactWriteError, labels: Sequence[Any]) -> Exception:
     """Map the first failed condition to the domain error it means."""
     reasons = exc.cancellation_reasons or []
-    for label, reason in zip(labels, reasons):
+    for label, reason in zip(labels, reasons, strict=False):
         if reason is None or reason.code != "ConditionalCheckFailed":
             continue
         if isinstance(label, fx.ReserveCapacity):

@@ -67,7 +67,8 @@ def test_a_vm_with_a_job_at_work_shows_the_job(cloud):
     ({"page": "1"}, '"pagesize" parameter is required when "page" is specified'),
     ({"page": "1", "pagesize": "-1"}, "Can't specify page parameter when pagesize is -1 (Unlimited)"),
     ({"page": "1", "pagesize": "501"}, "Page size can't exceed max allowed page size value: 500"),
-    ({"page": "x", "pagesize": "5"}, "Unable to execute API command listzones due to invalid value x for parameter page"),
+    ({"page": "x", "pagesize": "5"},
+     "Unable to execute API command listzones due to invalid value x for parameter page"),
 ])
 def test_paging_errors_follow_cloudstack(cloud, params, text):
     status, body = cloud.call(command="listZones", **params)

@@ -35,7 +35,8 @@ def test_a_started_job_shows_progress_one():
 def test_completed_and_failed_jobs_carry_their_result():
     base = [submitted()]
     job = fold("1", base + jobs.start(fold("1", base), 1, ACTOR))
-    done = fold("1", base + jobs.start(fold("1", base), 1, ACTOR) + [jobs.completed(job, {"virtualmachine": {"id": "100"}}, ACTOR)])
+    result = {"virtualmachine": {"id": "100"}}
+    done = fold("1", base + jobs.start(fold("1", base), 1, ACTOR) + [jobs.completed(job, result, ACTOR)])
     assert (done.status, done.procstatus, done.resultcode) == (SUCCEEDED, 0, 0)
     failed = fold("1", base + jobs.start(fold("1", base), 1, ACTOR) + [jobs.failed(job, 551, "no room", ACTOR)])
     assert (failed.status, failed.resultcode, failed.errortext) == (FAILED, 551, "no room")

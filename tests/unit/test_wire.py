@@ -94,9 +94,11 @@ def test_failure_in_json_is_an_object_with_code_and_text():
 
 def test_json_success_keeps_native_types_and_ids_as_strings():
     result = {"virtualmachine": {"id": "100", "cpunumber": 1, "haenable": False, "nic": [{"id": "561"}]}}
-    body = wire.render("r", wire.job_result_payload(job(SUCCEEDED, resultcode=0, result=result), "json"), "json", VERSION)
+    payload = wire.job_result_payload(job(SUCCEEDED, resultcode=0, result=result), "json")
+    body = wire.render("r", payload, "json", VERSION)
     assert body.content_type == "application/json; charset=UTF-8"
-    assert '"jobresult":{"virtualmachine":{"id":"100","cpunumber":1,"haenable":false,"nic":[{"id":"561"}]}}' in body.body
+    expected = '"jobresult":{"virtualmachine":{"id":"100","cpunumber":1,"haenable":false,"nic":[{"id":"561"}]}}'
+    assert expected in body.body
 
 
 def test_error_response_shapes():
