@@ -15,11 +15,13 @@ FORM_AND_OTHERS = ["application/x-www-form-urlencoded", "application/json", "tex
 @app.route("/client/api", methods=["GET", "POST"], content_types=FORM_AND_OTHERS)
 def client_api() -> Response:
     request = app.current_request
-    query = request.query_params or {}
+    assert request is not None  # chalice sets it for every route invocation
+    query: Any = request.query_params or {}
     pairs = [(name, value) for name in query for value in query.getlist(name)]
     reply = api.handle(api.HttpRequest(request.method, pairs, request.raw_body or b"",
                                        request.context.get("requestId", "")))
-    return Response(body=reply.body, status_code=reply.status, headers=reply.headers)
+    headers: dict[str, str | list[str]] = dict(reply.headers)
+    return Response(body=reply.body, status_code=reply.status, headers=headers)
 
 
 @app.on_sqs_message(queue=settings.queue_name(), batch_size=10)

@@ -104,18 +104,19 @@ def delete_account(req: ApiRequest, caller: Caller, request_id: str) -> dict[str
 
 def execute(job: JobState, history: Sequence[Event], actor: Mapping[str, str]) -> None:
     """The worker's side of disableUser and deleteAccount: the tenant's event and the job's end, one transaction."""
+    row = state.get("user" if job.command == "disableUser" else "account", job.instanceid)
+    if row is None:
+        raise LookupError(f"job {job.jobid}: {job.instancetype} {job.instanceid} has no state row")
+    target = row.as_dict()
+    result: dict[str, Any] = {"success": True}
     if job.command == "disableUser":
-        user = state.get("user", job.instanceid).as_dict()
-        result = {"user": view(dict(user, state="disabled"), acc.USER_FIELDS)}
-        change = lambda also: directory.set_user_state(user, False, actor, also)  # noqa: E731
-    else:
-        account = state.get("account", job.instanceid).as_dict()
-        result = {"success": True}
-        change = lambda also: directory.delete_account(  # noqa: E731
-            account, directory.users_of(account["id"]), actor, also)
+        result = {"user": view(dict(target, state="disabled"), acc.USER_FIELDS)}
     [done] = chained(history[-1], [jobs.completed(job, result, actor)])
-    final = fold(job.jobid, [*history, done])
-    change(directory.Also([done], [fx.PutJob(job_row(final))]))
+    also = directory.Also([done], [fx.PutJob(job_row(fold(job.jobid, [*history, done])))])
+    if job.command == "disableUser":
+        directory.set_user_state(target, False, actor, also)
+    else:
+        directory.delete_account(target, directory.users_of(target["id"]), actor, also)
 
 
 def _submit(req: ApiRequest, caller: Caller, request_id: str, instancetype: str, instanceid: str) -> str:

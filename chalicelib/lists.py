@@ -66,7 +66,7 @@ def list_virtual_machines(req: ApiRequest, caller: Caller, request_id: str) -> d
 def list_async_jobs(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
     page = paging(req)
     index, key = _scope(req, caller)
-    condition = None
+    condition: Any = None
     if req.get("startdate"):
         condition = StateRecord.created >= _iso(req, "startdate")
     if req.get("keyword"):
@@ -100,7 +100,7 @@ def _scope(req: ApiRequest, caller: Caller) -> tuple[Any, str]:
 
 
 def _vm_condition(req: ApiRequest, caller: Caller) -> Any:
-    parts = []
+    parts: list[Any] = []
     wanted_state = req.get("state")
     if wanted_state and wanted_state.lower() != "present":
         parts.append(StateRecord.vmstate == wanted_state)

@@ -39,11 +39,11 @@ def address_count(cidr: str, gateway: str) -> int:
 def address_at(cidr: str, gateway: str, cursor: int) -> str:
     """The address a lease cursor points at, skipping the gateway; cursors wrap, so freed ones come round again."""
     network = ipaddress.ip_network(cidr, strict=False)
-    first = network.network_address + 1
+    first = int(network.network_address) + 1
     candidate = first + cursor % address_count(cidr, gateway)
-    if candidate >= ipaddress.ip_address(gateway) >= first:
+    if candidate >= int(ipaddress.ip_address(gateway)) >= first:
         candidate += 1
-    return str(candidate)
+    return str(ipaddress.ip_address(candidate))
 
 
 def _numeric(value: str) -> int:

@@ -135,8 +135,9 @@ def _effect_write(effect: fx.Effect) -> Write:
         # Only the VM that holds the lease gives it back.
         return "delete", effect, lambda t: t.delete(lease, condition=StateRecord.holder == effect.vmid)
     if isinstance(effect, fx.PutState):
+        listed: dict[str, Any] = dict(effect.listed or {})
         row = StateRecord(effect.kind, effect.id, data=dict(effect.data),
-                          free_cpu=effect.free_cpu, free_memory=effect.free_memory, **dict(effect.listed or {}))
+                          free_cpu=effect.free_cpu, free_memory=effect.free_memory, **listed)
         return "put", effect, lambda t: t.save(row)
     if isinstance(effect, fx.Claim):
         claim = StateRecord(effect.kind, effect.id, holder=effect.holder)

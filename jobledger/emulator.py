@@ -40,8 +40,7 @@ class Emulator:
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self.server.host}:{self.server.port}"
 
     def start(self) -> "Emulator":
         self.thread.start()
