@@ -12,7 +12,7 @@ app = Chalice(app_name="jobledger")
 FORM_AND_OTHERS = ["application/x-www-form-urlencoded", "application/json", "text/plain", "multipart/form-data"]
 
 
-@app.route("/client/api", methods=["GET", "POST"], content_types=FORM_AND_OTHERS)
+@app.route("/client/api", methods=["GET", "POST", "PUT", "DELETE", "PATCH"], content_types=FORM_AND_OTHERS)
 def client_api() -> Response:
     request = app.current_request
     assert request is not None  # chalice sets it for every route invocation

@@ -75,6 +75,8 @@ def handle(http: HttpRequest) -> HttpReply:
     req = ApiRequest(pairs=())
     try:
         body = http.body or b""
+        if http.method not in ("GET", "POST"):
+            raise ApiError(405, f"Method {http.method} is not allowed: use GET or POST")
         req = build_request(http.query, body, http.method)
         check_shape(req, len(body), config)
         caller, apikey = authenticate(req, config)
