@@ -7,7 +7,7 @@ import time
 from typing import Any, Mapping, Sequence
 
 from chalicelib import admin, jobs, lifecycle, settings, state, store
-from chalicelib.events import job_stream
+from chalicelib.events import chained, job_stream
 from chalicelib.fold import fold
 from chalicelib.queue import JobMessage
 
@@ -97,7 +97,7 @@ def run_job(jobid: str, attempt: int, actor: Mapping[str, str]) -> None:
         if not lifecycle.is_turn(job, vm):
             log.info("job %s waits for an earlier job on vm %s", jobid, job.instanceid)
             return
-    started = jobs.start(job, attempt, actor)
+    started = chained(events[-1], jobs.start(job, attempt, actor))
     job = store.commit_job(jobid, events, started)
     history = [*events, *started]
     if vm is None:

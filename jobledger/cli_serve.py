@@ -18,6 +18,8 @@ def add_parser(sub: Any) -> None:
     serve.add_argument("--allow-unsigned", action="store_true",
                        help="answer unsigned requests as the bootstrap admin (local stack only)")
     serve.add_argument("--rate-limit", type=int, default=0, help="requests per second per API key (0: off)")
+    serve.add_argument("--data-dir", default=None,
+                       help="keep jobs across restarts: import DIR/events.jsonl on start, export it on a clean stop")
     serve.set_defaults(run=run)
 
 
@@ -27,9 +29,18 @@ def run(args: argparse.Namespace) -> int:
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
-    stack = local.start(args.host, args.port, workers=args.workers, provision_seconds=args.provision_seconds,
-                        inventory_path=args.inventory, allow_unsigned=args.allow_unsigned,
-                        rate_limit=args.rate_limit)
+    from chalicelib.errors import JobledgerError
+
+    try:
+        stack = local.start(args.host, args.port, workers=args.workers, provision_seconds=args.provision_seconds,
+                            inventory_path=args.inventory, allow_unsigned=args.allow_unsigned,
+                            rate_limit=args.rate_limit, data_dir=args.data_dir)
+    except JobledgerError as exc:  # the data dir's log cannot be imported
+        print(f"jobledger cannot start: {exc}", flush=True)
+        return 1
+    if stack.restored is not None:
+        print(f"restored {stack.restored.events:,} events ({len(stack.restored.unfinished)} jobs unfinished) from "
+              f"{args.data_dir}/events.jsonl", flush=True)
     print(f"jobledger listening on {stack.api_url}", flush=True)
     if stack.admin_keys and stack.admin_keys[2]:
         print(f"admin API key:    {stack.admin_keys[0]}", flush=True)
@@ -44,4 +55,6 @@ def run(args: argparse.Namespace) -> int:
     done.wait()
     print("jobledger stopping", flush=True)
     stack.stop()
+    if args.data_dir:
+        print(f"saved the event log to {args.data_dir}/events.jsonl", flush=True)
     return 0

@@ -3,9 +3,14 @@ long-poll SQS and call the very handler Lambda calls, with the same event shape.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from chalicelib.audit_restore import Imported
 
 log = logging.getLogger("jobledger.local")
 
@@ -17,12 +22,16 @@ class LocalStack:
     emulator_url: str
     stop: Callable[[], None]
     admin_keys: tuple[str, str, bool] | None  # (key, secret, made now); None: the admin's keys are unchanged
+    restored: Imported | None = None  # with a data dir: what was imported from it on start
 
 
 def start(host: str = "127.0.0.1", port: int = 8080, emulator_url: str | None = None,
           workers: int = 2, provision_seconds: float = 0.0, inventory_path: str | None = None,
-          allow_unsigned: bool = False, rate_limit: int = 0) -> LocalStack:
-    """Start everything; answer the URLs and a stop function. `emulator_url` reuses a running emulator."""
+          allow_unsigned: bool = False, rate_limit: int = 0, data_dir: str | None = None) -> LocalStack:
+    """Start everything; answer the URLs and a stop function. `emulator_url` reuses a running emulator.
+
+    With `data_dir`, the log in it (if any) is imported before seeding, and exported to it on a clean stop.
+    """
     from chalicelib import settings
 
     settings.configure_local(provision_seconds, allow_unsigned, rate_limit)
@@ -33,6 +42,7 @@ def start(host: str = "127.0.0.1", port: int = 8080, emulator_url: str | None = 
         emulator = Emulator().start()
         emulator_url = emulator.url
     settings.set_endpoint(emulator_url)
+    restored = restore_log(data_dir) if data_dir else None
     admin_keys = _prepare_aws(inventory_path)
     http = _start_http(host, port)
     stop_event = threading.Event()
@@ -47,11 +57,46 @@ def start(host: str = "127.0.0.1", port: int = 8080, emulator_url: str | None = 
         http.server_close()
         for thread in threads:
             thread.join(timeout=5)
-        if emulator is not None:
-            emulator.stop()
+        try:
+            if data_dir:
+                save_log(data_dir)
+        finally:
+            if emulator is not None:
+                emulator.stop()
 
     bound_host, bound_port = http.server_address[:2]
-    return LocalStack(f"http://{bound_host}:{bound_port}/client/api", emulator_url, stop, admin_keys)
+    return LocalStack(f"http://{bound_host}:{bound_port}/client/api", emulator_url, stop, admin_keys, restored)
+
+
+def restore_log(data_dir: str) -> Imported | None:
+    """Import DIR/events.jsonl (with DIR/secrets.json) into the fresh tables, and send again the messages of the
+    jobs it shows unfinished (they were lost with the old queue); None when there is no log yet."""
+    from chalicelib import audit_restore, models, queue
+
+    models.create_tables()
+    queue.create_queues()
+    log_path, secrets_path = Path(data_dir) / "events.jsonl", Path(data_dir) / "secrets.json"
+    if not log_path.exists():
+        return None
+    secrets = audit_restore.read_secrets_file(secrets_path) if secrets_path.exists() else None
+    with open(log_path, encoding="utf-8") as lines:
+        imported = audit_restore.import_log(lines, secrets)
+    for jobid in imported.unfinished:
+        queue.send_job(jobid)
+    return imported
+
+
+def save_log(data_dir: str) -> None:
+    """Export the log to DIR/events.jsonl and the secrets to DIR/secrets.json, each replaced whole."""
+    from chalicelib import audit_restore
+
+    os.makedirs(data_dir, exist_ok=True)
+    log_path, secrets_path = Path(data_dir) / "events.jsonl", Path(data_dir) / "secrets.json"
+    with open(f"{log_path}.tmp", "w", encoding="utf-8") as out:
+        audit_restore.export_log(out)
+    audit_restore.write_secrets_file(f"{secrets_path}.tmp", audit_restore.read_secrets())
+    os.replace(f"{secrets_path}.tmp", secrets_path)
+    os.replace(f"{log_path}.tmp", log_path)
 
 
 def _prepare_aws(inventory_path: str | None) -> tuple[str, str, bool] | None:

@@ -7,7 +7,9 @@ import sys
 import pytest
 
 PURE = ["events", "fold", "wire", "request", "placement", "vm", "jobs", "effects", "inventory", "accounts",
-        "errors", "vmstates", "tenancy"]
+        "errors", "vmstates", "tenancy",
+        "audit", "audit_table", "audit_verify", "audit_replay", "audit_directory", "audit_compare", "audit_history",
+        "audit_text", "audit_jsonl"]
 
 
 @pytest.mark.parametrize("module", PURE)

@@ -1,0 +1,124 @@
+"""Export the log as JSON Lines, and import it into empty tables: the events as they were, every state row
+rebuilt by replay, id counters set past every id the log used. Secrets (key secrets, password hashes)
+never enter the log: they travel in a separate file, and a key secret is restored only if it matches the
+digest the log recorded.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, TextIO
+
+from pynamodb.models import Model
+
+from chalicelib import audit, logreader
+from chalicelib.audit_jsonl import log_lines, read_lines
+from chalicelib.audit_replay import counters, replay
+from chalicelib.audit_table import Row
+from chalicelib.errors import JobledgerError
+from chalicelib.models import EventRecord, StateRecord
+from chalicelib.store import to_record
+
+Secrets = dict[str, dict[str, str]]  # {"apikeys": {key: secret}, "passwords": {userid: hash}}
+
+
+class ImportRefused(JobledgerError):
+    """The log cannot be imported: it is not intact, or the tables are not empty."""
+
+
+@dataclass
+class Imported:
+    events: int = 0
+    streams: int = 0
+    rows: int = 0
+    counters: dict[str, int] = field(default_factory=dict)
+    unfinished: list[str] = field(default_factory=list)  # jobs still pending: their messages must be sent again
+    keys_without_secret: list[str] = field(default_factory=list)
+
+
+def export_log(out: TextIO, segments: int = logreader.SEGMENTS, progress: logreader.Progress | None = None) -> int:
+    """Write every event as a line; answer how many."""
+    count = 0
+    for line in log_lines(logreader.read_log(segments, progress)):
+        out.write(line + "\n")
+        count += 1
+    return count
+
+
+def read_secrets() -> Secrets:
+    """Every live key's secret and every user's password hash, from the state table."""
+    out: Secrets = {"apikeys": {}, "passwords": {}}
+    for key in StateRecord.query("apikey"):
+        if key.as_dict().get("secret"):
+            out["apikeys"][key.id] = key.as_dict()["secret"]
+    for user in StateRecord.query("user"):
+        if user.as_dict().get("password"):
+            out["passwords"][user.id] = user.as_dict()["password"]
+    return out
+
+
+def write_secrets_file(path: str | Path, secrets: Secrets) -> None:
+    """Readable by its owner only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(secrets, handle, indent=1, sort_keys=True)
+
+
+def read_secrets_file(path: str | Path) -> Secrets:
+    with open(path, encoding="utf-8") as handle:
+        loaded = json.load(handle)
+    return {"apikeys": dict(loaded.get("apikeys", {})), "passwords": dict(loaded.get("passwords", {}))}
+
+
+def import_log(lines: Iterable[str], secrets: Secrets | None = None) -> Imported:
+    """Refuse a log that is not intact, or tables that are not empty; else write the events and the rows
+    replay rebuilds from them, and set the counters."""
+    stored = read_lines(lines)
+    verified = audit.verify(stored)
+    if verified.problems:
+        raise ImportRefused("the log is not intact:\n" + "\n".join(str(p) for p in verified.problems))
+    rebuilt = replay(verified.streams)
+    if rebuilt.problems:
+        raise ImportRefused("replaying the log breaks the store's rules:\n"
+                            + "\n".join(str(p) for p in rebuilt.problems))
+    if not logreader.is_empty():
+        raise ImportRefused("the tables are not empty: import writes only into empty tables")
+    rows, dropped = _with_secrets(rebuilt.table.rows, rebuilt.secret_digests, secrets or {})
+    numbers = counters(rebuilt)
+    _write(EventRecord, (to_record(e) for events in stored.values() for e in events))
+    _write(StateRecord, [*(_state_record(k, r) for k, r in rows.items()),
+                         *(StateRecord("counter", name, value=value) for name, value in numbers.items())])
+    unfinished = sorted((j for j, job in rebuilt.jobs.items() if not job.finished), key=int)
+    return Imported(verified.events, len(stored), len(rows), numbers, unfinished, dropped)
+
+
+def _with_secrets(rows: Mapping[tuple[str, str], Row], digests: Mapping[str, str],
+                  secrets: Mapping[str, Mapping[str, str]]) -> tuple[dict[tuple[str, str], Row], list[str]]:
+    """Rows with the secrets put back: a key whose secret is missing or does not match the logged digest is
+    left out (it could not authenticate anyone), and reported."""
+    out, dropped = {}, []
+    for (kind, id_), row in rows.items():
+        if kind == "apikey":
+            secret = secrets.get("apikeys", {}).get(id_)
+            if secret is None or hashlib.sha256(secret.encode("utf-8")).hexdigest() != digests.get(id_):
+                dropped.append(id_)
+                continue
+            row = dict(row, data=dict(row["data"], secret=secret))
+        elif kind == "user" and id_ in secrets.get("passwords", {}):
+            row = dict(row, data=dict(row["data"], password=secrets["passwords"][id_]))
+        out[(kind, id_)] = row
+    return out, dropped
+
+
+def _state_record(key: tuple[str, str], row: Row) -> StateRecord:
+    return StateRecord(key[0], key[1], **row)
+
+
+def _write(model: type[Model], records: Iterable[Any]) -> None:
+    """BatchWriteItem, 25 items a request; PynamoDB resends what DynamoDB leaves unprocessed."""
+    with model.batch_write() as batch:
+        for record in records:
+            batch.save(record)

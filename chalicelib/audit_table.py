@@ -1,0 +1,176 @@
+"""The state table as replay rebuilds it: rows as plain attribute dicts, changed by effects with the semantics
+of `store.commit`, noting every change whose condition the real store would have refused. Pure: no I/O.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from chalicelib import effects as fx
+from chalicelib import vm as vms
+from chalicelib.inventory import host_capacity
+
+Key = tuple[str, str]
+Row = dict[str, Any]
+# Rows no event explains: id counters, address cursors and rate-limit windows.
+UNEXPLAINED_KINDS = ("counter", "rate")
+# VM states that hold no address (their NICs were given back, or never taken).
+ADDRESSLESS_STATES = ("Destroyed", "Expunging", "Error")
+
+
+def sort_key(kind: str, id_: str) -> str:
+    """As `models.sort_key`: numeric ids sort as numbers in the listing indexes."""
+    return f"{kind}#{int(id_):012d}" if id_.isdigit() else f"{kind}#{id_}"
+
+
+def vm_search_text(vm: Mapping[str, Any]) -> str:
+    """As `store.vm_search_text`: what `keyword` and `name` filters look in."""
+    return f"{vm['name']} {vm.get('displayname', '')}".lower()
+
+
+def job_attributes(job: Mapping[str, Any]) -> Row:
+    """A job's summary row as `store.job_record` writes it (absent attributes are left out)."""
+    jobid = str(job["jobid"])
+    row: Row = {"data": dict(job), "sort": sort_key("job", jobid), "owner": job["accountid"],
+                "created": job["created"], "search": f"{job['command']} {job['cmd']}".lower()}
+    if job.get("domainid"):
+        row["domainid"] = job["domainid"]
+    if not job["status"]:
+        row["unfinished"] = "pending"
+    return row
+
+
+def vm_attributes(vm: Mapping[str, Any]) -> Row:
+    """What `store._vm_update` sets on a VM's row besides its queue of pending jobs."""
+    return {"data": dict(vm), "sort": sort_key("vm", str(vm["id"])), "owner": vm["accountid"],
+            "domainid": vm["domainid"], "vmstate": vm["state"], "zoneid": vm["zoneid"], "search": vm_search_text(vm)}
+
+
+def vm_moves(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[fx.Effect]:
+    """The capacity and leases a VM document change takes and gives back (a Running VM holds its host's
+    capacity; a VM not Destroyed, Expunging or in Error holds the addresses of its NICs)."""
+    out: list[fx.Effect] = []
+    before, after = _placement(old), _placement(new)
+    if before and before != after:
+        out.append(fx.ReleaseCapacity(*before))
+    held_before, held_after = _addresses(old), _addresses(new)
+    vmid = str(new["id"])
+    out += [fx.ReleaseIp(net, ip, vmid) for net, ip in sorted(held_before - held_after)]
+    out += [fx.LeaseIp(net, ip, vmid) for net, ip in sorted(held_after - held_before)]
+    if after and before != after:
+        out.append(fx.ReserveCapacity(*after))
+    return out
+
+
+def _placement(vm: Mapping[str, Any] | None) -> tuple[str, int, int] | None:
+    if not vm or vm.get("state") != "Running" or not vm.get("hostid"):
+        return None
+    return (str(vm["hostid"]), *vms.needs(vm))
+
+
+def _addresses(vm: Mapping[str, Any] | None) -> set[tuple[str, str]]:
+    if not vm or vm.get("state") in ADDRESSLESS_STATES:
+        return set()
+    return {(str(n["networkid"]), str(n["ipaddress"])) for n in vm.get("nic") or ()}
+
+
+class Table:
+    """Rows by (kind, id). `apply` changes them as the store would and answers why the store would have
+    refused the change (None when it would not): the log claims it happened, so it is applied anyway."""
+
+    def __init__(self) -> None:
+        self.rows: dict[Key, Row] = {}
+
+    def get(self, kind: str, id_: str) -> Row | None:
+        return self.rows.get((kind, id_))
+
+    def data(self, kind: str, id_: str) -> dict[str, Any] | None:
+        row = self.rows.get((kind, id_))
+        return None if row is None else dict(row.get("data") or {})
+
+    def of_kind(self, kind: str) -> list[tuple[str, Row]]:
+        return [(id_, row) for (k, id_), row in self.rows.items() if k == kind]
+
+    def apply(self, effect: fx.Effect) -> str | None:
+        handler = _HANDLERS.get(type(effect))
+        if handler is None:
+            raise TypeError(f"unknown effect {effect!r}")
+        return handler(self, effect)
+
+    def _put_state(self, e: fx.PutState) -> None:
+        row: Row = {"data": dict(e.data), **dict(e.listed or {})}
+        if e.free_cpu is not None:
+            row["free_cpu"] = e.free_cpu
+        if e.free_memory is not None:
+            row["free_memory"] = e.free_memory
+        self.rows[(e.kind, e.id)] = row
+
+    def _claim(self, e: fx.Claim) -> str | None:
+        taken = (e.kind, e.id) in self.rows
+        self.rows[(e.kind, e.id)] = {"holder": e.holder}
+        return f"{e.kind} {e.id} was already held" if taken else None
+
+    def _delete(self, e: fx.DeleteState) -> None:
+        self.rows.pop((e.kind, e.id), None)
+
+    def _capacity(self, e: fx.ReserveCapacity | fx.ReleaseCapacity) -> str | None:
+        host = self.rows.get(("host", e.hostid))
+        if host is None:
+            return f"host {e.hostid} does not exist"
+        sign = -1 if isinstance(e, fx.ReserveCapacity) else 1
+        short = sign < 0 and (host.get("free_cpu", 0) < e.cpu or host.get("free_memory", 0) < e.memory)
+        host["free_cpu"] = host.get("free_cpu", 0) + sign * e.cpu
+        host["free_memory"] = host.get("free_memory", 0) + sign * e.memory
+        if short:
+            return f"host {e.hostid} over-committed: free capacity below zero"
+        total_cpu, total_memory = host_capacity(host["data"])
+        if host["free_cpu"] > total_cpu or host["free_memory"] > total_memory:
+            return f"host {e.hostid} given back capacity it never lent: free above its total"
+        return None
+
+    def _lease(self, e: fx.LeaseIp) -> str | None:
+        key = ("lease", fx.lease_id(e.networkid, e.ip))
+        holder = (self.rows.get(key) or {}).get("holder")
+        self.rows[key] = {"holder": e.vmid, "data": {"networkid": e.networkid, "ip": e.ip, "vmid": e.vmid}}
+        return f"{e.ip} in network {e.networkid} leased twice (vm {holder} and vm {e.vmid})" if holder else None
+
+    def _release_ip(self, e: fx.ReleaseIp) -> str | None:
+        row = self.rows.pop(("lease", fx.lease_id(e.networkid, e.ip)), None)
+        if row is None or row.get("holder") != e.vmid:
+            return f"vm {e.vmid} gave back {e.ip} in network {e.networkid}, which it did not hold"
+        return None
+
+    def _put_vm(self, e: fx.PutVm) -> None:
+        row = self.rows.setdefault(("vm", str(e.vm["id"])), {})
+        row.update(vm_attributes(e.vm))
+        self._queue(row, add=e.add_job, done=e.done_job)
+
+    def _queue_vm_job(self, e: fx.QueueVmJob) -> str | None:
+        row = self.rows.get(("vm", e.vmid))
+        if row is None:
+            return f"job {e.jobid} was queued on vm {e.vmid}, which does not exist"
+        self._queue(row, add=e.jobid)
+        return None
+
+    @staticmethod
+    def _queue(row: Row, add: str | None = None, done: str | None = None) -> None:
+        """A VM's queue of unfinished jobs; DynamoDB drops a number set that becomes empty."""
+        pending = set(row.get("pending") or ())
+        if add:
+            pending.add(int(add))
+        if done:
+            pending.discard(int(done))
+        if pending:
+            row["pending"] = pending
+        else:
+            row.pop("pending", None)
+
+    def _put_job(self, e: fx.PutJob) -> None:
+        self.rows[("job", str(e.job["jobid"]))] = job_attributes(e.job)
+
+
+_HANDLERS: dict[type, Any] = {
+    fx.PutState: Table._put_state, fx.Claim: Table._claim, fx.DeleteState: Table._delete,
+    fx.ReserveCapacity: Table._capacity, fx.ReleaseCapacity: Table._capacity, fx.LeaseIp: Table._lease,
+    fx.ReleaseIp: Table._release_ip, fx.PutVm: Table._put_vm, fx.QueueVmJob: Table._queue_vm_job,
+    fx.PutJob: Table._put_job,
+}
