@@ -48,6 +48,7 @@ def start(host: str = "127.0.0.1", port: int = 8080, emulator_url: str | None = 
     stop_event = threading.Event()
     threads = [threading.Thread(target=_worker_loop, args=(stop_event,), name=f"worker-{i}", daemon=True)
                for i in range(workers)]
+    threads.append(threading.Thread(target=_sweeper_loop, args=(stop_event,), name="sweeper", daemon=True))
     for thread in threads:
         thread.start()
 
@@ -118,6 +119,17 @@ def _start_http(host: str, port: int) -> Any:
     server = create_local_server(app, Config(chalice_stage="local"), host, port).server
     threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
     return server
+
+
+def _sweeper_loop(stop: threading.Event, every: float = 15.0) -> None:
+    """The scheduled sweeper Lambda's stand-in: the same function, on a timer."""
+    from chalicelib import sweeper
+
+    while not stop.wait(every):
+        try:
+            sweeper.sweep()
+        except Exception:  # the next round tries again
+            log.exception("sweeper round failed")
 
 
 def _worker_loop(stop: threading.Event) -> None:
