@@ -27,3 +27,25 @@ unit: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# Deployment (infra/DEPLOY.md): `make package` writes build/package/ (sam.yaml + deployment.zip) and
+# build/resources.yaml (the tables and queues alone, for `chalice deploy`); `make lint-template` validates
+# both with cfn-lint and checks what the merge template must have done.
+STAGE ?= dev
+PACKAGE_DIR := build/package
+
+.PHONY: package lint-template bench
+
+package: venv
+	rm -rf $(PACKAGE_DIR)
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage $(STAGE) \
+		--merge-template infra/merge.yaml $(PACKAGE_DIR)
+	$(PY) infra/resources_only.py infra/merge.yaml build/resources.yaml
+
+lint-template: venv
+	$(VENV)/bin/cfn-lint $(PACKAGE_DIR)/sam.yaml build/resources.yaml
+	$(PY) infra/check_package.py $(PACKAGE_DIR)/sam.yaml
+
+# Benchmarks (not tests): writes bench/RESULTS.md.
+bench: venv
+	$(PY) -m bench.run_all

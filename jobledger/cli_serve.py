@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 import signal
-import threading
+import time
 from typing import Any
 
 
@@ -26,9 +26,11 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from jobledger import local
 
-    done = threading.Event()
+    # The handler only records the signal: taking a lock there (Event.set) can deadlock with the main thread
+    # waiting on the same lock, which is exactly where a signal arrives.
+    signals: list[int] = []
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: done.set())
+        signal.signal(sig, lambda number, _frame: signals.append(number))
     from chalicelib.errors import JobledgerError
 
     try:
@@ -52,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"  CLOUDSTACK_ENDPOINT={stack.api_url} cs deployVirtualMachine zoneid=1 serviceofferingid=1 templateid=1",
           flush=True)
     print(f"  curl \"$(python -m jobledger sign --url {stack.api_url} command=listZones)\"", flush=True)
-    done.wait()
+    while not signals:
+        time.sleep(0.2)
     print("jobledger stopping", flush=True)
     stack.stop()
     if args.data_dir:

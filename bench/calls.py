@@ -1,0 +1,126 @@
+"""AWS requests per operation (counted with a botocore hook against in-process moto), next to the fewest the
+design allows for it. Run: python -m bench.calls"""
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from functools import partial
+from typing import Any, Callable
+
+from bench.harness import COUNT, Cloud
+from bench.measure import table
+
+# The fewest requests DESIGN.md allows, and why. Every API request authenticates (GetItem of the key) and
+# counts its rate (UpdateItem): 2. Ids come from counters, but "leasing a block of ids per process is fine",
+# so a counter costs ~0 per operation. Nothing is assumed cached except the queue URL.
+MINIMUM: dict[str, tuple[int, str]] = {
+    "submit deployVirtualMachine": (5, "auth 2 + BatchGet(zone, offering, template) + 1 transaction + 1 send"),
+    "submit stopVirtualMachine": (5, "auth 2 + GetItem(vm) + 1 transaction + 1 send"),
+    "queryAsyncJobResult": (3, "auth 2 + 1 consistent Query of the stream"),
+    "worker: deploy succeeds": (6, "Query stream, GetItem vm, txn Started, Query hosts, txn terminal, "
+                                   "GetItem vm (next job)"),
+    "worker: stop succeeds": (5, "Query stream, GetItem vm, txn Started, txn terminal, GetItem vm (next job)"),
+    "worker: deploy fails (no capacity)": (6, "as a successful deploy: the failure is its terminal transaction"),
+    "worker: start refused (state)": (5, "Query stream, GetItem vm, txn Started, txn terminal, GetItem vm"),
+    "listVirtualMachines": (3, "auth 2 + 1 index Query (count from the same Query when one page holds all)"),
+    "listAsyncJobs": (3, "auth 2 + 1 index Query (count likewise)"),
+    "listZones": (3, "auth 2 + 1 Query of the kind"),
+    "listServiceOfferings": (3, "auth 2 + 1 Query of the kind"),
+    "listDiskOfferings": (3, "auth 2 + 1 Query of the kind"),
+    "listTemplates": (3, "auth 2 + 1 Query (zone names stored with the templates)"),
+    "listDomains": (3, "auth 2 + 1 index Query"),
+    "listAccounts (3 accounts)": (3, "auth 2 + 1 index Query (users stored with, or queried with, the accounts)"),
+    "listPublicIpAddresses": (2, "auth 2: nothing to read"),
+    "sweeper (nothing to do)": (1, "1 Query of the sparse unfinished index"),
+}
+
+
+def measure(cloud: Cloud) -> dict[str, Counter[str]]:
+    """Each operation once, on a cloud where it does real work; the requests each made."""
+    out: dict[str, Counter[str]] = {}
+
+    def count(name: str, action: Callable[[], Any]) -> Any:
+        with COUNT.counting() as counts:
+            result = action()
+        out[name] = Counter(counts)
+        return result
+
+    _accounts(cloud)
+    deployed = count("submit deployVirtualMachine", lambda: _deploy(cloud, "1"))
+    count("worker: deploy succeeds", lambda: cloud.deliver(cloud.receive()))
+    count("queryAsyncJobResult", lambda: cloud.call(command="queryAsyncJobResult", jobid=deployed["jobid"]))
+    count("submit stopVirtualMachine", lambda: cloud.call(command="stopVirtualMachine", id=deployed["id"]))
+    count("worker: stop succeeds", lambda: cloud.deliver(cloud.receive()))
+    for _ in range(2):  # Medium Instances: the default host holds two
+        _deploy(cloud, "2")
+        cloud.run_worker()
+    _deploy(cloud, "2")
+    count("worker: deploy fails (no capacity)", lambda: cloud.deliver(cloud.receive()))
+    cloud.call(command="destroyVirtualMachine", id=deployed["id"])
+    cloud.run_worker()
+    cloud.call(command="startVirtualMachine", id=deployed["id"])
+    count("worker: start refused (state)", lambda: cloud.deliver(cloud.receive()))
+    _lists(cloud, count)
+    for handler in scheduled_handlers():  # the sweeper
+        count("sweeper (nothing to do)", partial(handler, SCHEDULED_EVENT, None))
+    return out
+
+
+SCHEDULED_EVENT = {"version": "0", "id": "bench", "detail-type": "Scheduled Event", "source": "aws.events",
+                   "account": "123456789012", "time": "2026-01-01T00:00:00Z", "region": "us-east-1",
+                   "resources": [], "detail": {}}
+
+
+def scheduled_handlers() -> list[Callable[..., object]]:
+    """The app's @app.schedule functions, as Lambda invokes them (none if the app has no sweeper yet)."""
+    import app as application
+    from chalice.app import ScheduledEventConfig
+
+    return [getattr(application, s.handler_string.rsplit(".", 1)[1]) for s in application.app.event_sources
+            if isinstance(s, ScheduledEventConfig)]
+
+
+def _deploy(cloud: Cloud, offering: str) -> dict[str, str]:
+    return {k: str(v) for k, v in cloud.call(command="deployVirtualMachine", zoneid="1", serviceofferingid=offering,
+                                             templateid="1").items()}
+
+
+def _accounts(cloud: Cloud) -> None:
+    for name in ("ann", "ben"):
+        cloud.call(command="createAccount", accounttype="0", username=name, password="pw",
+                   email=f"{name}@example.org", firstname=name, lastname="x")
+
+
+def _lists(cloud: Cloud, count: Callable[[str, Callable[[], Any]], Any]) -> None:
+    for command in ("listVirtualMachines", "listAsyncJobs"):
+        count(command, partial(cloud.call, command=command, listall="true"))
+    for command in ("listZones", "listServiceOfferings", "listDiskOfferings", "listDomains",
+                    "listPublicIpAddresses"):
+        count(command, partial(cloud.call, command=command))
+    count("listTemplates", lambda: cloud.call(command="listTemplates", templatefilter="featured"))
+    count("listAccounts (3 accounts)", lambda: cloud.call(command="listAccounts", listall="true"))
+
+
+def report(results: dict[str, Counter[str]]) -> str:
+    rows = []
+    for name, counts in results.items():
+        minimum, why = MINIMUM[name]
+        detail = ", ".join(f"{op.split(':')[1]} {n}" for op, n in sorted(counts.items()))
+        total = sum(counts.values())
+        rows.append((name, total, minimum, f"{total / minimum:.2f}", detail, why))
+    return ("## AWS requests per operation\n\nCounted with a botocore `before-call` hook, in-process moto. "
+            "Ratio = requests made / fewest the design allows. `GetQueueUrl` is made once per process (cached).\n\n"
+            + table(("operation", "requests", "design minimum", "ratio", "made", "minimum is"), rows) + "\n")
+
+
+def main() -> int:
+    cloud = Cloud()
+    try:
+        print(report(measure(cloud)))
+    finally:
+        cloud.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
