@@ -36,34 +36,36 @@ class JobState:
         return self.status != PENDING
 
 
-def _submitted(state: JobState, e: ev.Event) -> JobState:
+# One mutator per event type: each answers the fields its event changes (one `replace` per event in `fold`).
+Changes = dict[str, Any]
+
+
+def _submitted(state: JobState, e: ev.Event) -> Changes:
     d = e.data
-    return replace(state, command=d["command"], cmd=d["cmd"], created=e.at, accountid=d["accountid"],
-                   userid=d["userid"],
-                   domainid=d.get("domainid", ""),
-                   instancetype=d.get("instancetype", ""), instanceid=d.get("instanceid", ""),
-                   params=d.get("params", {}))
+    return {"command": d["command"], "cmd": d["cmd"], "created": e.at, "accountid": d["accountid"],
+            "userid": d["userid"], "domainid": d.get("domainid", ""), "instancetype": d.get("instancetype", ""),
+            "instanceid": d.get("instanceid", ""), "params": d.get("params", {})}
 
 
-def _started(state: JobState, e: ev.Event) -> JobState:
-    return replace(state, attempts=max(state.attempts, int(e.data.get("attempt", 1))))
+def _started(state: JobState, e: ev.Event) -> Changes:
+    return {"attempts": max(state.attempts, int(e.data.get("attempt", 1)))}
 
 
-def _progressed(state: JobState, e: ev.Event) -> JobState:
-    return replace(state, procstatus=int(e.data["procstatus"]))
+def _progressed(state: JobState, e: ev.Event) -> Changes:
+    return {"procstatus": int(e.data["procstatus"])}
 
 
-def _completed(state: JobState, e: ev.Event) -> JobState:
-    return replace(state, status=SUCCEEDED, procstatus=0, resultcode=int(e.data.get("resultcode", 0)),
-                   result=e.data["result"], completed=e.at)
+def _completed(state: JobState, e: ev.Event) -> Changes:
+    return {"status": SUCCEEDED, "procstatus": 0, "resultcode": int(e.data.get("resultcode", 0)),
+            "result": e.data["result"], "completed": e.at}
 
 
-def _failed(state: JobState, e: ev.Event) -> JobState:
-    return replace(state, status=FAILED, procstatus=0, resultcode=int(e.data["code"]),
-                   errortext=e.data["text"], completed=e.at)
+def _failed(state: JobState, e: ev.Event) -> Changes:
+    return {"status": FAILED, "procstatus": 0, "resultcode": int(e.data["code"]), "errortext": e.data["text"],
+            "completed": e.at}
 
 
-MUTATORS: dict[str, Callable[[JobState, ev.Event], JobState]] = {
+MUTATORS: dict[str, Callable[[JobState, ev.Event], Changes]] = {
     ev.JOB_SUBMITTED: _submitted,
     ev.JOB_STARTED: _started,
     ev.JOB_PROGRESSED: _progressed,
@@ -89,7 +91,7 @@ def fold(jobid: str, events: Iterable[ev.Event]) -> JobState:
         mutate = MUTATORS.get(e.type)
         if mutate is None:
             raise IllegalStream(f"job {jobid}: unknown event type {e.type}")
-        state = replace(mutate(state, e), version=e.seq, updated=e.at)
+        state = replace(state, **mutate(state, e), version=e.seq, updated=e.at)
     return state
 
 

@@ -58,8 +58,8 @@ def list_virtual_machines(req: ApiRequest, caller: Caller, request_id: str) -> d
     index, key = _scope(req, caller)
     which = StateRecord.sort == sort_key("vm", vmid) if vmid else StateRecord.sort.startswith("vm#")
     condition = _vm_condition(req, caller)
-    count = index.count(key, which, filter_condition=condition)
     rows = _page_rows(index.query(key, which, filter_condition=condition, page_size=_read_size(page)), page)
+    count = _count(page, rows, lambda: index.count(key, which, filter_condition=condition))
     return list_payload("virtualmachine", [_vm_item(r) for r in rows], count)
 
 
@@ -72,9 +72,10 @@ def list_async_jobs(req: ApiRequest, caller: Caller, request_id: str) -> dict[st
     if req.get("keyword"):
         keyword = StateRecord.search.contains((req.get("keyword") or "").lower())
         condition = keyword if condition is None else condition & keyword
-    count = index.count(key, StateRecord.sort.startswith("job#"), filter_condition=condition)
     rows = _page_rows(index.query(key, StateRecord.sort.startswith("job#"), filter_condition=condition,
                                   scan_index_forward=False, page_size=_read_size(page)), page)
+    count = _count(page, rows, lambda: index.count(key, StateRecord.sort.startswith("job#"),
+                                                   filter_condition=condition))
     items = [job_result_payload(job_from_row(r.as_dict()), req.fmt) for r in rows]
     return list_payload("asyncjobs", items, count)
 
@@ -141,6 +142,13 @@ def _inventory_match(req: ApiRequest, item: dict[str, Any], zone_scoped: bool) -
 
 def _page_of(item: str, items: list[dict[str, Any]], page: Page) -> dict[str, Any]:
     return list_payload(item, items[page.start:page.end()], len(items))
+
+
+def _count(page: Page, rows: list[StateRecord], count_all: Callable[[], int]) -> int:
+    """`count` is the total: when the first page holds every match it is known; otherwise a Select=COUNT query."""
+    if page.start == 0 and (page.size is None or len(rows) < page.size):
+        return len(rows)
+    return int(count_all())
 
 
 def _page_rows(rows: Iterable[StateRecord], page: Page) -> list[StateRecord]:
