@@ -28,7 +28,7 @@ unit: venv
 clean:
 	rm -rf $(VENV) .pytest_cache
 
-# Deployment (infra/DEPLOY.md): `make package` writes build/package/ (sam.yaml + deployment.zip) and
+# Deployment (README, "Deploying to AWS"): `make package` writes build/package/ (sam.yaml + deployment.zip) and
 # build/resources.yaml (the tables and queues alone, for `chalice deploy`); `make lint-template` validates
 # both with cfn-lint and checks what the merge template must have done.
 STAGE ?= dev

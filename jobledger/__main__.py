@@ -11,6 +11,7 @@ SUBCOMMANDS = {
     "keys": "jobledger.cli_keys",
     "sign": "jobledger.cli_sign",
     "redrive": "jobledger.cli_redrive",
+    "inventory": "jobledger.cli_inventory",
     "audit": "jobledger.cli_audit",
 }
 

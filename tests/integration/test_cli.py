@@ -1,0 +1,33 @@
+"""The operator tools (`keys`, `inventory`, `sign`) against moto, their output used as an operator would."""
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qsl, urlsplit
+
+from chalicelib import api
+from jobledger.__main__ import main
+
+
+def run(capsys, *argv: str) -> tuple[int, str]:
+    code = main(list(argv))
+    return code, capsys.readouterr().out
+
+
+def test_keys_create_an_account_whose_new_keys_sign_requests(cloud, capsys):
+    code, out = run(capsys, "keys", "create-account", "--username", "carol", "--password", "pw")
+    assert code == 0
+    userid = json.loads(out)["user"]["id"]
+    code, out = run(capsys, "keys", "register", "--user-id", userid)
+    keys = json.loads(out)
+    code, url = run(capsys, "sign", "--key", keys["apikey"], "--secret", keys["secretkey"],
+                    "command=listVirtualMachines", "response=json")
+    reply = api.handle(api.HttpRequest("GET", parse_qsl(urlsplit(url.strip()).query)))
+    assert reply.status == 200 and json.loads(reply.body) == {"listvirtualmachinesresponse": {}}
+    assert run(capsys, "keys", "disable", "--user-id", userid)[0] == 0
+    assert api.handle(api.HttpRequest("GET", parse_qsl(urlsplit(url.strip()).query))).status == 401
+
+
+def test_inventory_load_is_idempotent_and_refuses_a_different_inventory(cloud, capsys):
+    assert run(capsys, "inventory", "load") == (0, "inventory: already recorded (nothing to do)\n")
+    code, out = run(capsys, "inventory", "load", "--file", "chalicelib/inventories/two-zones.json")
+    assert code == 1 and "different inventory" in out
