@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
+import sys
 import time
 from typing import Any
 
@@ -51,9 +53,11 @@ def run(args: argparse.Namespace) -> int:
               "them)", flush=True)
     print(f"emulated AWS (DynamoDB, SQS) at {stack.emulator_url}", flush=True)
     print("try, with the admin keys in CLOUDSTACK_KEY / CLOUDSTACK_SECRET:", flush=True)
-    print(f"  CLOUDSTACK_ENDPOINT={stack.api_url} cs deployVirtualMachine zoneid=1 serviceofferingid=1 templateid=1",
+    python = os.path.relpath(sys.executable) if sys.executable.startswith(os.getcwd()) else sys.executable
+    cs = os.path.join(os.path.dirname(python), "cs")
+    print(f"  CLOUDSTACK_ENDPOINT={stack.api_url} {cs} deployVirtualMachine zoneid=1 serviceofferingid=1 templateid=1",
           flush=True)
-    print(f"  curl \"$(python -m jobledger sign --url {stack.api_url} command=listZones)\"", flush=True)
+    print(f"  curl \"$({python} -m jobledger sign --url {stack.api_url} command=listZones)\"", flush=True)
     while not signals:
         time.sleep(0.2)
     print("jobledger stopping", flush=True)
