@@ -13,14 +13,14 @@ from chalicelib.fold import JobState, fold, job_row
 from chalicelib.listing import paging
 from chalicelib.models import StateRecord
 from chalicelib.submit import enqueue
-from chalicelib.request import ApiRequest
+from chalicelib.request import ApiRequest, is_numeric_id
 from chalicelib.wire import list_payload
 
 ADMIN_ROLES = (ROOT_ADMIN, DOMAIN_ADMIN)
 
 
 def create_domain(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
-    name = req.require("name")
+    name = _name(req, "name")
     parent = _domain(req, caller, req.get("parentdomainid") or caller.domainid, "parentdomainid")
     return {"domain": view(directory.create_domain(name, parent, caller.actor(request_id)), acc.DOMAIN_FIELDS)}
 
@@ -38,12 +38,12 @@ def list_domains(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, 
 
 
 def create_account(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
-    user = {p: req.require(p) for p in ("username", "password", "email", "firstname", "lastname")}
+    user = _user_fields(req)
     accounttype = req.integer("accounttype", acc.USER)
     if accounttype not in acc.ACCOUNT_TYPES or (accounttype == ROOT_ADMIN and caller.accounttype != ROOT_ADMIN):
         raise invalid_value(req.command, "accounttype", str(accounttype))
     domain = _domain(req, caller, req.get("domainid") or caller.domainid, "domainid")
-    name = req.get("account") or user["username"]
+    name = _name(req, "account") if req.get("account") else user["username"]
     account, created = directory.create_account(name, accounttype, domain, user, caller.actor(request_id))
     return {"account": _account_view(account, [created])}
 
@@ -65,11 +65,12 @@ def list_accounts(req: ApiRequest, caller: Caller, request_id: str) -> dict[str,
 
 
 def create_user(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
-    user = {p: req.require(p) for p in ("username", "password", "email", "firstname", "lastname", "account")}
+    user = dict(_user_fields(req), account=_name(req, "account"))
     domain = _domain(req, caller, req.get("domainid") or caller.domainid, "domainid")
     account = next((r.as_dict() for r in StateRecord.by_domain.query(domain["id"], StateRecord.sort.startswith(
         "account#")) if r.as_dict()["name"] == user["account"] and r.as_dict()["state"] != "deleted"), None)
-    if account is None:
+    # only the root admin adds users to a root admin account (they would hold its powers)
+    if account is None or (caller.accounttype != ROOT_ADMIN and int(account["accounttype"]) == ROOT_ADMIN):
         raise invalid_value(req.command, "account", user["account"])
     return {"user": view(directory.create_user(account, user, caller.actor(request_id)), acc.USER_FIELDS)}
 
@@ -99,6 +100,11 @@ def delete_account(req: ApiRequest, caller: Caller, request_id: str) -> dict[str
     if account["id"] in (acc.ADMIN_ACCOUNT_ID, caller.accountid):
         raise ApiError(431, "Unable to delete the system admin account or the caller's own account",
                        CS_PERMISSION_DENIED)
+    live = StateRecord.by_owner.query(account["id"], StateRecord.sort.startswith("vm#"),
+                                      filter_condition=~StateRecord.vmstate.is_in("Destroyed", "Expunging"), limit=1)
+    if any(True for _ in live):
+        raise ApiError(536, f"Unable to delete account id={account['id']}: it still has virtual machines; "
+                            "destroy them first")
     return {"jobid": _submit(req, caller, request_id, "Account", account["id"])}
 
 
@@ -132,15 +138,40 @@ def _canonical(req: ApiRequest) -> str:
 
 
 def _domain(req: ApiRequest, caller: Caller, domainid: str, param: str) -> dict[str, Any]:
-    row = state.get("domain", domainid)
+    row = state.get("domain", domainid) if is_numeric_id(domainid) else None
     if row is None:
         raise invalid_value(req.command, param, domainid)
     domain = row.as_dict()
-    if caller.accounttype != ROOT_ADMIN and domain["id"] != caller.domainid \
-            and f"/{caller.domain}/" not in f"/{domain['path']}/":
+    if caller.accounttype != ROOT_ADMIN and not _within(domain, caller.domainid):
         raise ApiError(531, f"Account {caller.account} does not have permission to operate within domain "
                             f"id={domainid}", CS_PERMISSION_DENIED)
     return domain
+
+
+def _within(domain: Mapping[str, Any] | None, ancestor_id: str) -> bool:
+    """Is `domain` the domain `ancestor_id` or below it? Decided by ids up the parent chain, never by names."""
+    for _ in range(64):  # domains nest a few levels; the bound only guards against a corrupt cycle
+        if domain is None:
+            return False
+        if domain["id"] == ancestor_id:
+            return True
+        parent = domain.get("parentdomainid")
+        row = state.get("domain", parent) if parent else None
+        domain = row.as_dict() if row is not None else None
+    return False
+
+
+def _name(req: ApiRequest, param: str, limit: int = 255, slash: bool = False) -> str:
+    """Bounded text; names (they end up in keys) also without `/`, which separates the parts of those keys."""
+    value = req.require(param)
+    if len(value) > limit or (not slash and "/" in value):
+        raise invalid_value(req.command, param, value)
+    return value
+
+
+def _user_fields(req: ApiRequest) -> dict[str, str]:
+    fields = {p: _name(req, p, slash=True) for p in ("password", "email", "firstname", "lastname")}
+    return dict(fields, username=_name(req, "username"))
 
 
 def _user(req: ApiRequest, caller: Caller, allow_self: bool = False) -> dict[str, Any]:
@@ -153,14 +184,20 @@ def _user(req: ApiRequest, caller: Caller, allow_self: bool = False) -> dict[str
 
 def _visible_row(req: ApiRequest, caller: Caller, kind: str, id_: str, param: str) -> dict[str, Any]:
     """A tenant row the caller administers; anything else reads as missing (431)."""
-    row = state.get(kind, id_) if id_.isdigit() else None
+    row = state.get(kind, id_) if is_numeric_id(id_) else None
     data = row.as_dict() if row else None
     allowed = data is not None and data.get("state") != "deleted" and (
         caller.accounttype == ROOT_ADMIN
-        or (caller.accounttype == DOMAIN_ADMIN and data["domainid"] == caller.domainid))
+        or (caller.accounttype == DOMAIN_ADMIN and int(data.get("accounttype", acc.USER)) != ROOT_ADMIN
+            and _within(_domain_row(data["domainid"]), caller.domainid)))
     if not allowed:
         raise invalid_value(req.command, param, id_)
     return data  # type: ignore[return-value]
+
+
+def _domain_row(domainid: str) -> dict[str, Any] | None:
+    row = state.get("domain", domainid)
+    return row.as_dict() if row is not None else None
 
 
 def _account_view(account: Mapping[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:

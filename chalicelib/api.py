@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -75,16 +76,19 @@ def handle(http: HttpRequest) -> HttpReply:
     req = ApiRequest(pairs=())
     try:
         body = http.body or b""
+        req = build_request(http.query, None, http.method)  # errors from here on answer in the format asked
         if http.method not in ("GET", "POST"):
             raise ApiError(405, f"Method {http.method} is not allowed: use GET or POST")
         req = build_request(http.query, body, http.method)
         check_shape(req, len(body), config)
-        caller, apikey = authenticate(req, config)
         command = COMMANDS.get(req.command.lower())
+        if command is None and not (req.get("apikey") or req.get("signature")):
+            raise _unknown(req.command)  # unsigned: 432, as CloudStack
+        caller, apikey = authenticate(req, config)
         if command is None:  # a signed request does not learn which commands exist
-            raise unauthorized() if apikey else _unknown(req.command)
+            raise unauthorized()
         if caller.accounttype not in command.roles:
-            raise not_available(command.name)
+            raise unauthorized() if apikey else not_available(command.name)
         check_rate(apikey, config)
         payload = command.handler(req, caller, http.request_id)
         rendered = wire.render(wire.root_name(req.command), payload, req.fmt, config.cloudstack_version)
@@ -101,11 +105,15 @@ def _unknown(command: str) -> ApiError:
 
 
 def error_reply(req: ApiRequest, exc: ApiError, version: str) -> HttpReply:
-    known = req.command.lower() in COMMANDS
-    root = wire.root_name(req.command) if known else "errorresponse"
+    # A 401 names any plausible command the same way, known or not: it must not tell which commands exist.
+    named = req.command.lower() in COMMANDS or (exc.code == 401 and _PLAUSIBLE.fullmatch(req.command))
+    root = wire.root_name(req.command) if named else "errorresponse"
     rendered = wire.render_error(root, exc.code, exc.text, exc.cserrorcode, req.fmt, version)
     headers = {"Content-Type": rendered.content_type, "X-Description": _header_safe(exc.text)}
     return HttpReply(exc.code, rendered.body, headers)
+
+
+_PLAUSIBLE = re.compile(r"[A-Za-z][A-Za-z0-9]{0,63}")
 
 
 def _header_safe(text: str) -> str:

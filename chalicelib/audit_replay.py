@@ -109,6 +109,8 @@ def _effects(out: Rebuilt, e: ev.Event) -> list[fx.Effect]:
         return _vm_changed(out, e.data["vm"], fx.PutVm(e.data["vm"], add_job=jobid))
     if e.type in ev.TERMINAL_TYPES and "vm" in e.data:
         return _vm_changed(out, e.data["vm"], fx.PutVm(e.data["vm"], done_job=jobid))
+    if e.type in ev.TERMINAL_TYPES and "dequeued" in e.data:  # ended without acting on its VM
+        return [fx.DequeueVmJob(str(e.data["dequeued"]), jobid)]
     return []
 
 

@@ -164,6 +164,13 @@ class Table:
         else:
             row.pop("pending", None)
 
+    def _dequeue_vm_job(self, e: fx.DequeueVmJob) -> str | None:
+        row = self.rows.get(("vm", e.vmid))
+        if row is None:
+            return f"job {e.jobid} was taken off vm {e.vmid}, which does not exist"
+        self._queue(row, done=e.jobid)
+        return None
+
     def _put_job(self, e: fx.PutJob) -> None:
         self.rows[("job", str(e.job["jobid"]))] = job_attributes(e.job)
 
@@ -172,5 +179,5 @@ _HANDLERS: dict[type, Any] = {
     fx.PutState: Table._put_state, fx.Claim: Table._claim, fx.DeleteState: Table._delete,
     fx.ReserveCapacity: Table._capacity, fx.ReleaseCapacity: Table._capacity, fx.LeaseIp: Table._lease,
     fx.ReleaseIp: Table._release_ip, fx.PutVm: Table._put_vm, fx.QueueVmJob: Table._queue_vm_job,
-    fx.PutJob: Table._put_job,
+    fx.DequeueVmJob: Table._dequeue_vm_job, fx.PutJob: Table._put_job,
 }

@@ -82,14 +82,22 @@ class QueueVmJob:
 
 
 @dataclass(frozen=True)
+class DequeueVmJob:
+    """Take a job off its VM's queue without touching the VM's document (the job ended without acting on it)."""
+
+    vmid: str
+    jobid: str
+
+
+@dataclass(frozen=True)
 class PutJob:
     """Write a job's summary row (the fold of its stream) for listing and sweeping."""
 
     job: Mapping[str, Any]
 
 
-Effect = Union[ReserveCapacity, ReleaseCapacity, LeaseIp, ReleaseIp, PutState, PutVm, QueueVmJob, PutJob, Claim,
-               DeleteState]
+Effect = Union[ReserveCapacity, ReleaseCapacity, LeaseIp, ReleaseIp, PutState, PutVm, QueueVmJob, DequeueVmJob,
+               PutJob, Claim, DeleteState]
 
 
 def lease_id(networkid: str, ip: str) -> str:

@@ -34,6 +34,7 @@ def missing_parameter(command: str, name: str) -> ApiError:
 
 
 def invalid_value(command: str, name: str, value: str) -> ApiError:
+    value = value if len(value) <= 64 else value[:64] + "…"  # never echo an unbounded value
     return ApiError(
         431,
         f"Unable to execute API command {command.lower()} due to invalid value {value} for parameter {name}",

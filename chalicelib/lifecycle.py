@@ -159,9 +159,13 @@ def abandon(job: JobState, history: Sequence[Event], code: int, text: str, actor
     a deploy that never finished leaves its VM in Error, holding nothing.
     """
     row = state.get("vm", job.instanceid)
-    vm = row.as_dict() if row is not None else {"id": job.instanceid}
-    final = vms.with_state(vm, "Error") if job.command == "deployVirtualMachine" and row is not None else vm
     if row is None:
         store.commit_job(job.jobid, history, [jobs.failed(job, code, text, actor)])
         return
-    Run(job, history, vm, actor).fail(code, text, final)
+    if job.command == "deployVirtualMachine":  # the VM is this job's own: nobody else writes it meanwhile
+        Run(job, history, row.as_dict(), actor).fail(code, text, vms.with_state(row.as_dict(), "Error"))
+        return
+    # Another job on the VM may be running: only take this one off the queue, never write the VM's document.
+    failed = jobs.failed(job, code, text, actor, {"dequeued": job.instanceid})
+    store.commit_job(job.jobid, history, [failed], [fx.DequeueVmJob(job.instanceid, job.jobid)])
+    kick_next(job.instanceid)

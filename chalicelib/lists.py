@@ -13,7 +13,7 @@ from chalicelib.errors import ApiError, invalid_value
 from chalicelib.fold import job_from_row
 from chalicelib.listing import TEMPLATE_FILTERS, Page, matches_keyword, paging, shape
 from chalicelib.models import StateRecord, sort_key
-from chalicelib.request import ApiRequest
+from chalicelib.request import ApiRequest, is_numeric_id
 from chalicelib.vm import STATES, public_view
 from chalicelib.wire import cloudstack_date, job_result_payload, list_payload
 
@@ -53,7 +53,7 @@ def list_virtual_machines(req: ApiRequest, caller: Caller, request_id: str) -> d
     if wanted_state and wanted_state not in STATES and wanted_state.lower() != "present":
         raise invalid_value(req.command, "state", wanted_state)
     vmid = req.get("id")
-    if vmid is not None and not vmid.isdigit():
+    if vmid is not None and not is_numeric_id(vmid):
         raise invalid_value(req.command, "id", vmid)
     index, key = _scope(req, caller)
     which = StateRecord.sort == sort_key("vm", vmid) if vmid else StateRecord.sort.startswith("vm#")

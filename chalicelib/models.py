@@ -114,7 +114,7 @@ class StateRecord(Model):
 
 def sort_key(kind: str, id_: str) -> str:
     """Numeric ids sort as numbers in the listing indexes."""
-    return f"{kind}#{int(id_):012d}" if id_.isdigit() else f"{kind}#{id_}"
+    return f"{kind}#{int(id_):012d}" if id_.isascii() and id_.isdigit() and len(id_) <= 12 else f"{kind}#{id_}"
 
 
 def create_tables() -> None:

@@ -47,4 +47,4 @@ def address_at(cidr: str, gateway: str, cursor: int) -> str:
 
 
 def _numeric(value: str) -> int:
-    return int(value) if value.isdigit() else 0
+    return int(value) if value.isascii() and value.isdigit() else 0

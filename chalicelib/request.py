@@ -1,11 +1,27 @@
 """An API request as CloudStack reads it: merged parameters, case-insensitive names. Pure."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 from urllib.parse import parse_qsl
 
 from chalicelib.errors import ApiError, invalid_value, missing_parameter
+
+
+_INTEGER = re.compile(r"-?[0-9]{1,9}")
+_NUMERIC_ID = re.compile(r"[0-9]{1,18}")
+_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
+
+
+def is_numeric_id(value: str) -> bool:
+    """Ids jobledger issues itself (jobs, VMs, users, accounts, domains): ASCII digits only."""
+    return bool(_NUMERIC_ID.fullmatch(value))
+
+
+def is_id(value: str) -> bool:
+    """Inventory ids from configuration: numbers as in CloudStack 3.0, or UUID-like names."""
+    return bool(_ID.fullmatch(value))
 
 
 @dataclass(frozen=True)
@@ -34,13 +50,13 @@ class ApiRequest:
         return value
 
     def integer(self, name: str, default: int | None = None) -> int | None:
+        """A plain decimal integer of at most nine digits (no `+`, spaces, `_` or other scripts' digits)."""
         value = self.params.get(name.lower())
         if value is None or value == "":
             return default
-        try:
-            return int(value)
-        except ValueError:
-            raise invalid_value(self.command, name.lower(), value) from None
+        if not _INTEGER.fullmatch(value):
+            raise invalid_value(self.command, name.lower(), value)
+        return int(value)
 
     def boolean(self, name: str, default: bool) -> bool:
         value = self.params.get(name.lower())

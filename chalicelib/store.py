@@ -151,6 +151,10 @@ def _effect_write(effect: fx.Effect) -> Write:
         vm = StateRecord("vm", effect.vmid)
         actions = [StateRecord.pending.add({int(effect.jobid)})]
         return "update", effect, lambda t: t.update(vm, actions=actions, condition=StateRecord.kind.exists())
+    if isinstance(effect, fx.DequeueVmJob):
+        vm = StateRecord("vm", effect.vmid)
+        actions = [StateRecord.pending.delete({int(effect.jobid)})]
+        return "update", effect, lambda t: t.update(vm, actions=actions, condition=StateRecord.kind.exists())
     if isinstance(effect, fx.PutJob):
         return "put", effect, lambda t: t.save(job_record(effect.job))
     raise TypeError(f"unknown effect {effect!r}")

@@ -17,7 +17,7 @@ from chalicelib.accounts import Caller
 from chalicelib.errors import CS_INVALID_PARAMETER_VALUE, ApiError, invalid_value
 from chalicelib.events import now_iso
 from chalicelib.queue import send_job
-from chalicelib.request import ApiRequest
+from chalicelib.request import ApiRequest, is_id, is_numeric_id
 from chalicelib.tenancy import can_see
 
 log = logging.getLogger(__name__)
@@ -27,8 +27,8 @@ USERDATA_GET_LIMIT, USERDATA_POST_LIMIT = 2048, 32768
 
 def deploy_virtual_machine(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
     """Answer `{jobid, id}` at once; the worker places the VM."""
-    zoneid, offeringid, templateid = (req.require(p) for p in ("zoneid", "serviceofferingid", "templateid"))
-    diskofferingid = req.get("diskofferingid") or None
+    zoneid, offeringid, templateid = (_id(req, p) for p in ("zoneid", "serviceofferingid", "templateid"))
+    diskofferingid = _id(req, "diskofferingid") if req.get("diskofferingid") else None
     startvm = req.boolean("startvm", True)
     name, displayname = _names(req)
     rows = state.get_many([("zone", zoneid), ("serviceoffering", offeringid), ("template", templateid)]
@@ -62,7 +62,7 @@ def vm_command(command: str) -> Callable[[ApiRequest, Caller, str], dict[str, An
         vmid = req.require("id")
         for flag in ("forced", "expunge"):
             req.boolean(flag, False)
-        row = state.get("vm", vmid) if vmid.isdigit() else None
+        row = state.get("vm", vmid) if is_numeric_id(vmid) else None
         if row is None or not can_see(caller, row.as_dict()):
             raise invalid_value(req.command, "id", vmid)
         jobid = str(state.next_value("job", settings.load().job_id_start))
@@ -93,6 +93,8 @@ def _placement_choices(req: ApiRequest, zoneid: str, template: dict[str, Any]) -
         out["hypervisor"] = template["hypervisor"]
     if req.get("networkids"):
         ids = [n.strip() for n in (req.get("networkids") or "").split(",") if n.strip()]
+        if not ids or len(ids) > 8 or not all(is_id(n) for n in ids):
+            raise invalid_value(req.command, "networkids", req.get("networkids") or "")
         rows = state.get_many([("network", n) for n in ids])
         for n in ids:
             network = rows.get(("network", n))
@@ -100,6 +102,8 @@ def _placement_choices(req: ApiRequest, zoneid: str, template: dict[str, Any]) -
                 raise invalid_value(req.command, "networkids", n)
         out["networkids"] = ids
     if req.get("keypair"):
+        if len(req.get("keypair") or "") > 255:
+            raise invalid_value(req.command, "keypair", req.get("keypair") or "")
         out["keypair"] = req.get("keypair")
     return out
 
@@ -138,6 +142,13 @@ def _names(req: ApiRequest) -> tuple[str | None, str | None]:
 def _is_hostname(name: str) -> bool:
     return (0 < len(name) <= MAX_NAME and name.isascii() and name[0].isalpha() and not name.endswith("-")
             and all(c.isalnum() or c == "-" for c in name))
+
+
+def _id(req: ApiRequest, param: str) -> str:
+    value = req.require(param)
+    if not is_id(value):
+        raise invalid_value(req.command, param, value)
+    return value
 
 
 def _found(rows: dict[Any, Any], kind: str, id_: str, req: ApiRequest, param: str) -> dict[str, Any]:

@@ -142,7 +142,22 @@ def test_every_authentication_failure_gets_the_same_401(cloud, tamper):
 
 def test_a_signed_request_for_an_unknown_command_is_401(cloud):
     status, body = cloud.call(command="launchMissiles")
-    assert status == 401 and body == {"errorresponse": {"uuidList": [], "errorcode": 401, "errortext": UNAUTHORIZED}}
+    assert status == 401
+    assert body == {"launchmissilesresponse": {"uuidList": [], "errorcode": 401, "errortext": UNAUTHORIZED}}
+
+
+def test_nothing_tells_an_unauthenticated_caller_which_commands_exist(cloud):
+    """A bad key on a known command, and on an unknown one, and a user calling an admin command: one answer."""
+    alice = tenant(cloud, "alice")
+    bodies = [cloud.call(as_=("nobody", "x"), command="listZones")[1]["listzonesresponse"],
+              cloud.call(as_=("nobody", "x"), command="listZonez")[1]["listzonezresponse"],
+              cloud.call(as_=alice, command="createDomain", name="d")[1]["createdomainresponse"]]
+    assert bodies == [{"uuidList": [], "errorcode": 401, "errortext": UNAUTHORIZED}] * 3
+
+
+def test_an_unsigned_request_for_an_unknown_command_is_432(cloud):
+    reply = cloud.raw([("command", "launchMissiles"), ("response", "json")])
+    assert reply.status == 432 and '"errorresponse"' in reply.body
 
 
 def test_signature_version_3_with_a_future_expiry_is_accepted(cloud):
@@ -180,3 +195,55 @@ def test_every_event_records_the_acting_account_and_user(cloud):
     [submitted] = store.load_stream(job_stream(jobid))
     assert submitted.actor["accountid"] != "2" and submitted.actor["userid"] != "2"
     assert "signature" not in str(submitted.data) and "apikey" not in str(submitted.data).lower()
+
+
+def domain_admin(cloud, domain_name: str, username: str, parent: str | None = None,
+                 as_: tuple[str, str] | None = None) -> tuple[str, tuple[str, str]]:
+    extra = {"parentdomainid": parent} if parent else {}
+    status, body = cloud.call(as_=as_, command="createDomain", name=domain_name, **extra)
+    assert status == 200, body
+    domainid = body["createdomainresponse"]["domain"]["id"]
+    return domainid, tenant(cloud, username, accounttype="2", domainid=domainid)
+
+
+def test_a_domain_admin_cannot_touch_the_root_admin(cloud):
+    rootda = tenant(cloud, "rootda", accounttype="2")  # a domain admin of ROOT itself
+    for command in ("registerUserKeys", "disableUser", "enableUser"):
+        status, _ = cloud.call(as_=rootda, command=command, id="2")
+        assert status == 431, command
+    status, _ = cloud.call(as_=rootda, command="createUser", account="admin", username="mole", password="pw",
+                           email="m@x", firstname="m", lastname="m")
+    assert status == 431
+    status, _ = cloud.call(as_=rootda, command="createAccount", accounttype="1", username="evilroot",
+                           password="pw", email="e@x", firstname="e", lastname="e")
+    assert status == 431
+    assert cloud.call(command="listZones")[0] == 200  # the root admin's keys still work
+
+
+def test_a_domain_admin_cannot_reach_a_sibling_domain_by_name(cloud):
+    d_id, d_admin = domain_admin(cloud, "D", "dadmin")
+    e_id, e_admin = domain_admin(cloud, "E", "eadmin")
+    status, body = cloud.call(as_=e_admin, command="createDomain", name="D", parentdomainid=e_id)
+    assert status == 200
+    inner = body["createdomainresponse"]["domain"]["id"]  # ROOT/E/D: named like D's admin's domain
+    status, _ = cloud.call(as_=d_admin, command="createAccount", username="intruder", password="pw",
+                           email="i@x", firstname="i", lastname="i", domainid=inner)
+    assert status == 531
+    assert cloud.call(as_=d_admin, command="listAccounts", domainid=inner)[0] == 531
+    status, _ = cloud.call(as_=e_admin, command="createAccount", username="ok", password="pw", email="o@x",
+                           firstname="o", lastname="o", domainid=inner)
+    assert status == 200  # E's admin may act in E's own subdomain
+
+
+def test_an_account_with_live_vms_cannot_be_deleted(cloud):
+    carol = tenant(cloud, "carol")
+    _, body = cloud.call(as_=carol, command="deployVirtualMachine", zoneid="1", serviceofferingid="1",
+                         templateid="1")
+    vmid = body["deployvirtualmachineresponse"]["id"]
+    cloud.run_worker()
+    accountid = cloud.call(as_=carol, command="listAccounts")[1]["listaccountsresponse"]["account"][0]["id"]
+    status, body = cloud.call(command="deleteAccount", id=accountid)
+    assert status == 536 and "still has virtual machines" in body["deleteaccountresponse"]["errortext"]
+    cloud.call(as_=carol, command="destroyVirtualMachine", id=vmid)
+    cloud.run_worker()
+    assert cloud.call(command="deleteAccount", id=accountid)[0] == 200
