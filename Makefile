@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test unit venv clean
+.PHONY: run test unit lint venv clean
 
 # The venv is refreshed whenever a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -24,6 +24,10 @@ test: venv
 
 unit: venv
 	$(PY) -m pytest -q tests/unit
+
+lint: venv
+	$(VENV)/bin/ruff check chalicelib jobledger app.py tests bench infra
+	$(VENV)/bin/mypy --ignore-missing-imports --python-version 3.11 app.py chalicelib jobledger
 
 clean:
 	rm -rf $(VENV) .pytest_cache

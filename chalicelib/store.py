@@ -147,14 +147,12 @@ def _effect_write(effect: fx.Effect) -> Write:
         return "delete", effect, lambda t: t.delete(gone)
     if isinstance(effect, fx.PutVm):
         return "update", effect, _vm_update(effect)
-    if isinstance(effect, fx.QueueVmJob):
+    if isinstance(effect, (fx.QueueVmJob, fx.DequeueVmJob)):
         vm = StateRecord("vm", effect.vmid)
-        actions = [StateRecord.pending.add({int(effect.jobid)})]
-        return "update", effect, lambda t: t.update(vm, actions=actions, condition=StateRecord.kind.exists())
-    if isinstance(effect, fx.DequeueVmJob):
-        vm = StateRecord("vm", effect.vmid)
-        actions = [StateRecord.pending.delete({int(effect.jobid)})]
-        return "update", effect, lambda t: t.update(vm, actions=actions, condition=StateRecord.kind.exists())
+        job = {int(effect.jobid)}
+        queue: Any = StateRecord.pending.add(job) if isinstance(effect, fx.QueueVmJob) else \
+            StateRecord.pending.delete(job)
+        return "update", effect, lambda t: t.update(vm, actions=[queue], condition=StateRecord.kind.exists())
     if isinstance(effect, fx.PutJob):
         return "put", effect, lambda t: t.save(job_record(effect.job))
     raise TypeError(f"unknown effect {effect!r}")

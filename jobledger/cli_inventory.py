@@ -3,7 +3,7 @@ local stack's emulator) as InventoryLoaded events with their state rows; parts a
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import Any, Mapping
 
 from jobledger.target import add_target_arguments, apply_target, operator_actor
 
@@ -35,5 +35,5 @@ def run(args: argparse.Namespace) -> int:
     return 1
 
 
-def _bare(data: dict[str, Any]) -> dict[str, Any]:
+def _bare(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k != "created"}
