@@ -17,45 +17,33 @@ for _name, _value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "be
     os.environ[_name] = _value  # the rate limit stays on (its counter is part of every request), never reached
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
-import botocore.handlers  # noqa: E402
 import moto  # noqa: E402,F401  (before any botocore client)
 from moto import mock_aws  # noqa: E402
+
+from tests.awshooks import SwitchableHook  # noqa: E402
 
 ADMIN = ("bench-admin-key", "bench-admin-secret")
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:jobledger-jobs"
 
 
-class RequestCount:
+class RequestCount(SwitchableHook):
     """`service:Operation` -> how many requests, while counting."""
 
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
-        self.active = False
 
-    def __call__(self, model: Any, **_: Any) -> None:
-        if self.active:
-            self.counts[f"{model.service_model.service_name}:{model.name}"] += 1
+    def observe(self, model: Any = None, **_: Any) -> None:
+        self.counts[f"{model.service_model.service_name}:{model.name}"] += 1
 
     @contextmanager
     def counting(self) -> Iterator[Counter[str]]:
         self.counts = Counter()
-        self.active = True
-        try:
+        with self.switched_on():
             yield self.counts
-        finally:
-            self.active = False
-
-    @contextmanager
-    def paused(self) -> Iterator[None]:
-        was, self.active = self.active, False
-        try:
-            yield
-        finally:
-            self.active = was
 
 
 COUNT = RequestCount()
-botocore.handlers.BUILTIN_HANDLERS.append(("before-call", COUNT))
+COUNT.install("before-call")
 
 
 class Cloud:

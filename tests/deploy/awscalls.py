@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
-import botocore.handlers
+from tests.awshooks import SwitchableHook
 
 ACCOUNT = "123456789012"  # moto's account
 
@@ -33,37 +33,23 @@ class Request:
     operation: str  # the API operation that needed it, for failure messages
 
 
-class Recorder:
+class Recorder(SwitchableHook):
     def __init__(self) -> None:
         self.calls: list[Call] = []
-        self.active = False
 
-    def __call__(self, params: Mapping[str, Any], model: Any, context: Mapping[str, Any], **_: Any) -> None:
-        if self.active:
-            self.calls.append(Call(model.service_model.service_name, model.name,
-                                   str(context.get("client_region") or "us-east-1"), dict(params)))
+    def observe(self, params: Mapping[str, Any] | None = None, model: Any = None,
+                context: Mapping[str, Any] | None = None, **_: Any) -> None:
+        self.calls.append(Call(model.service_model.service_name, model.name,
+                               str((context or {}).get("client_region") or "us-east-1"), dict(params or {})))
 
     @contextmanager
     def recording(self) -> Iterator["Recorder"]:
-        self.active = True
-        try:
+        with self.switched_on():
             yield self
-        finally:
-            self.active = False
-
-    @contextmanager
-    def paused(self) -> Iterator[None]:
-        """For what the test harness does itself (creating tables, Lambda's own queue polling)."""
-        was, self.active = self.active, False
-        try:
-            yield
-        finally:
-            self.active = was
 
 
 RECORDER = Recorder()
-if ("before-parameter-build", RECORDER) not in botocore.handlers.BUILTIN_HANDLERS:
-    botocore.handlers.BUILTIN_HANDLERS.append(("before-parameter-build", RECORDER))
+RECORDER.install("before-parameter-build")
 
 
 def table_arn(region: str, table: str, index: str | None = None) -> str:
