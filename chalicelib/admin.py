@@ -12,7 +12,7 @@ from chalicelib.events import Event, chained
 from chalicelib.fold import JobState, fold, job_row
 from chalicelib.listing import paging
 from chalicelib.models import StateRecord
-from chalicelib.submit import enqueue
+from chalicelib.submit import enqueue, queue_vm_command
 from chalicelib.request import ApiRequest, is_numeric_id
 from chalicelib.wire import list_payload
 
@@ -100,11 +100,6 @@ def delete_account(req: ApiRequest, caller: Caller, request_id: str) -> dict[str
     if account["id"] in (acc.ADMIN_ACCOUNT_ID, caller.accountid):
         raise ApiError(431, "Unable to delete the system admin account or the caller's own account",
                        CS_PERMISSION_DENIED)
-    live = StateRecord.by_owner.query(account["id"], StateRecord.sort.startswith("vm#"),
-                                      filter_condition=~StateRecord.vmstate.is_in("Destroyed", "Expunging"), limit=1)
-    if any(True for _ in live):
-        raise ApiError(536, f"Unable to delete account id={account['id']}: it still has virtual machines; "
-                            "destroy them first")
     return {"jobid": _submit(req, caller, request_id, "Account", account["id"])}
 
 
@@ -122,7 +117,21 @@ def execute(job: JobState, history: Sequence[Event], actor: Mapping[str, str]) -
     if job.command == "disableUser":
         directory.set_user_state(target, False, actor, also)
     else:
+        # the destroy jobs belong to whoever asked for the deletion, like the deleteAccount job itself
+        owner = {"accountid": job.accountid, "userid": job.userid, "domainid": job.domainid,
+                 "job": job.jobid, **{k: v for k, v in actor.items() if k in ("worker", "attempt")}}
+        _destroy_vms_of(target["id"], owner)
         directory.delete_account(target, directory.users_of(target["id"]), actor, also)
+
+
+def _destroy_vms_of(accountid: str, actor: Mapping[str, str]) -> None:
+    """As CloudStack does when an account goes: each of its VMs gets a destroy (expunge) job, queued behind
+    whatever the VM is doing; capacity and addresses come back as those jobs end. A redelivered deleteAccount
+    queues them again, which is harmless (a destroyed VM is destroyed once)."""
+    live = StateRecord.by_owner.query(accountid, StateRecord.sort.startswith("vm#"),
+                                      filter_condition=~StateRecord.vmstate.is_in("Destroyed", "Expunging"))
+    for row in live:
+        queue_vm_command("destroyVirtualMachine", row.id, actor, {"id": row.id, "expunge": "true"})
 
 
 def _submit(req: ApiRequest, caller: Caller, request_id: str, instancetype: str, instanceid: str) -> str:

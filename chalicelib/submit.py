@@ -8,7 +8,7 @@ import base64
 import binascii
 import hashlib
 import logging
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from chalicelib import effects as fx
 from chalicelib import jobs, settings, state, store
@@ -65,13 +65,18 @@ def vm_command(command: str) -> Callable[[ApiRequest, Caller, str], dict[str, An
         row = state.get("vm", vmid) if is_numeric_id(vmid) else None
         if row is None or not can_see(caller, row.as_dict()):
             raise invalid_value(req.command, "id", vmid)
-        jobid = str(state.next_value("job", settings.load().job_id_start))
-        event = jobs.submitted(jobid, command, caller.actor(request_id), "VirtualMachine", vmid, req.params)
-        store.commit_job(jobid, [], [event], [fx.QueueVmJob(vmid, jobid)])
-        enqueue(jobid)
-        return {"jobid": jobid}
+        return {"jobid": queue_vm_command(command, vmid, caller.actor(request_id), req.params)}
 
     return submit
+
+
+def queue_vm_command(command: str, vmid: str, actor: Mapping[str, str], params: Mapping[str, str]) -> str:
+    """Record a command on an existing VM as a job queued behind the VM's earlier jobs, and send it."""
+    jobid = str(state.next_value("job", settings.load().job_id_start))
+    event = jobs.submitted(jobid, command, actor, "VirtualMachine", vmid, params)
+    store.commit_job(jobid, [], [event], [fx.QueueVmJob(vmid, jobid)])
+    enqueue(jobid)
+    return jobid
 
 
 def enqueue(jobid: str) -> None:

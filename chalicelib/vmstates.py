@@ -54,4 +54,5 @@ _RULES: dict[tuple[str, str], Plan] = {
     ("destroyVirtualMachine", "Stopped"): Plan(state="Destroyed", free_ip=True),
     ("destroyVirtualMachine", "Error"): Plan(state="Destroyed"),
     ("destroyVirtualMachine", "Destroyed"): Plan(state="Destroyed"),
+    ("destroyVirtualMachine", "Expunging"): Plan(state="Expunging"),
 }

@@ -235,15 +235,19 @@ def test_a_domain_admin_cannot_reach_a_sibling_domain_by_name(cloud):
     assert status == 200  # E's admin may act in E's own subdomain
 
 
-def test_an_account_with_live_vms_cannot_be_deleted(cloud):
+def test_deleting_an_account_expunges_its_vms_and_gives_everything_back(cloud):
+    from chalicelib import audit, logreader, state
+
     carol = tenant(cloud, "carol")
-    _, body = cloud.call(as_=carol, command="deployVirtualMachine", zoneid="1", serviceofferingid="1",
-                         templateid="1")
-    vmid = body["deployvirtualmachineresponse"]["id"]
+    vmids = [cloud.call(as_=carol, command="deployVirtualMachine", zoneid="1", serviceofferingid="1",
+                        templateid="1")[1]["deployvirtualmachineresponse"]["id"] for _ in range(2)]
     cloud.run_worker()
+    assert state.get("host", "2").free_cpu == 2500 - 2 * 500
     accountid = cloud.call(as_=carol, command="listAccounts")[1]["listaccountsresponse"]["account"][0]["id"]
-    status, body = cloud.call(command="deleteAccount", id=accountid)
-    assert status == 536 and "still has virtual machines" in body["deleteaccountresponse"]["errortext"]
-    cloud.call(as_=carol, command="destroyVirtualMachine", id=vmid)
+    jobid = cloud.call(command="deleteAccount", id=accountid)[1]["deleteaccountresponse"]["jobid"]
     cloud.run_worker()
-    assert cloud.call(command="deleteAccount", id=accountid)[0] == 200
+    assert cloud.job(jobid)["jobresult"] == {"success": True}
+    assert {state.get("vm", v).as_dict()["state"] for v in vmids} == {"Expunging"}
+    assert state.get("host", "2").free_cpu == 2500
+    result = audit.audit(logreader.read_log(), logreader.read_state())
+    assert result.clean, [str(d) for d in result.divergences]
