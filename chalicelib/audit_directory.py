@@ -8,7 +8,8 @@ from typing import Any, Callable, Mapping
 
 from chalicelib import effects as fx
 from chalicelib import events as ev
-from chalicelib.audit_table import Table, sort_key
+from chalicelib.audit_table import Table
+from chalicelib.rows import listed
 
 Data = dict[str, Any]
 # The key row fields copied from the user (`directory._key_row`, less the secret).
@@ -21,23 +22,16 @@ def directory_effects(event: ev.Event, table: Table) -> list[fx.Effect]:
     return project(event, table) if project else []
 
 
-def _listed(kind: str, id_: str, domainid: str, owner: str | None = None) -> dict[str, str]:
-    out = {"sort": sort_key(kind, id_), "domainid": domainid}
-    if owner:
-        out["owner"] = owner
-    return out
-
-
 def _domain_created(e: ev.Event, table: Table) -> list[fx.Effect]:
     row = dict(e.data)
     parentid = row.get("parentdomainid")
     effects: list[fx.Effect] = [
         fx.Claim("domainname", f"{parentid or '-'}/{row['name'].lower()}", row["id"]),
-        fx.PutState("domain", row["id"], row, listed=_listed("domain", row["id"], row["id"]))]
+        fx.PutState("domain", row["id"], row, listed=listed("domain", row["id"], row["id"]))]
     parent = table.data("domain", parentid) if parentid else None
     if parentid and parent is not None and not parent.get("haschild"):
         effects.append(fx.PutState("domain", parentid, dict(parent, haschild=True),
-                                   listed=_listed("domain", parentid, parentid)))
+                                   listed=listed("domain", parentid, parentid)))
     return effects
 
 
@@ -45,17 +39,17 @@ def _account_created(e: ev.Event, table: Table) -> list[fx.Effect]:
     account = dict(e.data)
     return [fx.Claim("accountname", f"{account['domainid']}/{account['name'].lower()}", account["id"]),
             fx.PutState("account", account["id"], account,
-                        listed=_listed("account", account["id"], account["domainid"], account["id"]))]
+                        listed=listed("account", account["id"], account["domainid"], account["id"]))]
 
 
 def _user_created(e: ev.Event, table: Table) -> list[fx.Effect]:
     user = dict(e.data)
     return [fx.Claim("username", f"{user['domainid']}/{user['username'].lower()}", user["id"]),
-            fx.PutState("user", user["id"], user, listed=_user_listed(user))]
+            fx.PutState("user", user["id"], user, listed=_userlisted(user))]
 
 
-def _user_listed(user: Mapping[str, Any]) -> dict[str, str]:
-    return _listed("user", user["id"], user["domainid"], user["accountid"])
+def _userlisted(user: Mapping[str, Any]) -> dict[str, str]:
+    return listed("user", user["id"], user["domainid"], user["accountid"])
 
 
 def _keys_registered(e: ev.Event, table: Table) -> list[fx.Effect]:
@@ -65,14 +59,14 @@ def _keys_registered(e: ev.Event, table: Table) -> list[fx.Effect]:
         effects.append(fx.DeleteState("apikey", user["apikey"]))
     updated = dict(user, apikey=e.data["apikey"])
     key = {"userid": user["id"], **{k: updated[k] for k in KEY_FIELDS}, "accounttype": int(user["accounttype"])}
-    return [*effects, fx.PutState("user", user["id"], updated, listed=_user_listed(user)),
+    return [*effects, fx.PutState("user", user["id"], updated, listed=_userlisted(user)),
             fx.PutState("apikey", e.data["apikey"], key)]
 
 
 def _user_state(e: ev.Event, table: Table) -> list[fx.Effect]:
     user = _user_of(e, table)
     updated = dict(user, state="enabled" if e.type == ev.USER_ENABLED else "disabled")
-    effects: list[fx.Effect] = [fx.PutState("user", user["id"], updated, listed=_user_listed(user))]
+    effects: list[fx.Effect] = [fx.PutState("user", user["id"], updated, listed=_userlisted(user))]
     key = table.data("apikey", user["apikey"]) if user.get("apikey") else None
     if key is not None:
         effects.append(fx.PutState("apikey", user["apikey"], dict(key, state=updated["state"])))

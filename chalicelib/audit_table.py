@@ -8,41 +8,13 @@ from typing import Any, Mapping
 from chalicelib import effects as fx
 from chalicelib import vm as vms
 from chalicelib.inventory import host_capacity
+from chalicelib.rows import Row, job_attributes, vm_attributes
 
 Key = tuple[str, str]
-Row = dict[str, Any]
 # Rows no event explains: id counters, address cursors and rate-limit windows.
 UNEXPLAINED_KINDS = ("counter", "rate")
 # VM states that hold no address (their NICs were given back, or never taken).
 ADDRESSLESS_STATES = ("Destroyed", "Expunging", "Error")
-
-
-def sort_key(kind: str, id_: str) -> str:
-    """As `models.sort_key`: numeric ids sort as numbers in the listing indexes."""
-    return f"{kind}#{int(id_):012d}" if id_.isdigit() else f"{kind}#{id_}"
-
-
-def vm_search_text(vm: Mapping[str, Any]) -> str:
-    """As `store.vm_search_text`: what `keyword` and `name` filters look in."""
-    return f"{vm['name']} {vm.get('displayname', '')}".lower()
-
-
-def job_attributes(job: Mapping[str, Any]) -> Row:
-    """A job's summary row as `store.job_record` writes it (absent attributes are left out)."""
-    jobid = str(job["jobid"])
-    row: Row = {"data": dict(job), "sort": sort_key("job", jobid), "owner": job["accountid"],
-                "created": job["created"], "search": f"{job['command']} {job['cmd']}".lower()}
-    if job.get("domainid"):
-        row["domainid"] = job["domainid"]
-    if not job["status"]:
-        row["unfinished"] = "pending"
-    return row
-
-
-def vm_attributes(vm: Mapping[str, Any]) -> Row:
-    """What `store._vm_update` sets on a VM's row besides its queue of pending jobs."""
-    return {"data": dict(vm), "sort": sort_key("vm", str(vm["id"])), "owner": vm["accountid"],
-            "domainid": vm["domainid"], "vmstate": vm["state"], "zoneid": vm["zoneid"], "search": vm_search_text(vm)}
 
 
 def vm_moves(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[fx.Effect]:

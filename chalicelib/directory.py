@@ -14,7 +14,7 @@ from chalicelib import effects as fx
 from chalicelib import events as ev
 from chalicelib import state, store
 from chalicelib.errors import ApiError
-from chalicelib.models import sort_key
+from chalicelib.rows import listed
 
 Actor = Mapping[str, str]
 SYSTEM: Actor = {"system": "bootstrap"}
@@ -44,13 +44,6 @@ def _taken_text(type_: str, data: Mapping[str, Any]) -> str:
     return f"{what} with name {data.get('name') or data.get('username')} already exists"
 
 
-def _listed(kind: str, id_: str, domainid: str, owner: str | None = None) -> dict[str, str]:
-    out = {"sort": sort_key(kind, id_), "domainid": domainid}
-    if owner:
-        out["owner"] = owner
-    return out
-
-
 def _next_id(counter: str, start: int) -> str:
     return str(state.next_value(counter, start))
 
@@ -63,10 +56,10 @@ def create_domain(name: str, parent: Mapping[str, Any] | None, actor: Actor, id_
                    path=f"{parent['path']}/{name}")
     effects: list[fx.Effect] = [
         fx.Claim("domainname", f"{parent['id'] if parent else '-'}/{name.lower()}", domainid),
-        fx.PutState("domain", domainid, row, listed=_listed("domain", domainid, domainid))]
+        fx.PutState("domain", domainid, row, listed=listed("domain", domainid, domainid))]
     if parent is not None and not parent.get("haschild"):
         effects.append(fx.PutState("domain", parent["id"], dict(parent, haschild=True),
-                                   listed=_listed("domain", parent["id"], parent["id"])))
+                                   listed=listed("domain", parent["id"], parent["id"])))
     append(f"domain#{domainid}", ev.DOMAIN_CREATED, row, actor, effects)
     return row
 
@@ -79,7 +72,7 @@ def create_account(name: str, accounttype: int, domain: Mapping[str, Any], user:
                "domain": domain["name"], "state": "enabled", "created": ev.now_iso()}
     append(f"account#{accountid}", ev.ACCOUNT_CREATED, account, actor, [
         fx.Claim("accountname", f"{domain['id']}/{name.lower()}", accountid),
-        fx.PutState("account", accountid, account, listed=_listed("account", accountid, domain["id"], accountid))])
+        fx.PutState("account", accountid, account, listed=listed("account", accountid, domain["id"], accountid))])
     created = create_user(account, user, actor, ids[1] if ids else None)
     return account, created
 
@@ -94,7 +87,7 @@ def create_user(account: Mapping[str, Any], user: Mapping[str, str], actor: Acto
     stored = dict(row, password=acc.hash_password(user["password"])) if user.get("password") else row
     append(f"user#{userid}", ev.USER_CREATED, row, actor, [  # the event never sees the password
         fx.Claim("username", f"{account['domainid']}/{user['username'].lower()}", userid),
-        fx.PutState("user", userid, stored, listed=_listed("user", userid, account["domainid"], account["id"]))])
+        fx.PutState("user", userid, stored, listed=listed("user", userid, account["domainid"], account["id"]))])
     return row
 
 
@@ -107,7 +100,7 @@ def register_keys(user: Mapping[str, Any], actor: Actor, apikey: str | None = No
     if user.get("apikey"):
         effects.append(fx.DeleteState("apikey", user["apikey"]))
     updated = dict(user, apikey=apikey)
-    effects += [fx.PutState("user", user["id"], updated, listed=_listed("user", user["id"], user["domainid"],
+    effects += [fx.PutState("user", user["id"], updated, listed=listed("user", user["id"], user["domainid"],
                                                                         user["accountid"])),
                 fx.PutState("apikey", apikey, _key_row(updated, secret))]
     append(f"user#{user['id']}", ev.USER_KEYS_REGISTERED,
@@ -118,7 +111,7 @@ def register_keys(user: Mapping[str, Any], actor: Actor, apikey: str | None = No
 def set_user_state(user: Mapping[str, Any], enabled: bool, actor: Actor, also: Also | None = None) -> dict[str, Any]:
     """Disable or enable a user; its key row follows in the same transaction."""
     updated = dict(user, state="enabled" if enabled else "disabled")
-    effects: list[fx.Effect] = [fx.PutState("user", user["id"], updated, listed=_listed(
+    effects: list[fx.Effect] = [fx.PutState("user", user["id"], updated, listed=listed(
         "user", user["id"], user["domainid"], user["accountid"]))]
     if user.get("apikey"):
         key = state.get("apikey", user["apikey"])

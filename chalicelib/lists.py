@@ -12,7 +12,8 @@ from chalicelib.accounts import DOMAIN_ADMIN, ROOT_ADMIN, Caller
 from chalicelib.errors import ApiError, invalid_value
 from chalicelib.fold import job_from_row
 from chalicelib.listing import TEMPLATE_FILTERS, Page, matches_keyword, paging, shape
-from chalicelib.models import StateRecord, sort_key
+from chalicelib.models import StateRecord
+from chalicelib.rows import sort_key
 from chalicelib.request import ApiRequest, is_numeric_id
 from chalicelib.vm import STATES, public_view
 from chalicelib.wire import cloudstack_date, job_result_payload, list_payload

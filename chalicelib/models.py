@@ -112,11 +112,6 @@ class StateRecord(Model):
         return dict(self.data or {})
 
 
-def sort_key(kind: str, id_: str) -> str:
-    """Numeric ids sort as numbers in the listing indexes."""
-    return f"{kind}#{int(id_):012d}" if id_.isascii() and id_.isdigit() and len(id_) <= 12 else f"{kind}#{id_}"
-
-
 def create_tables() -> None:
     """Create both tables if absent (local stack and tests; on AWS the template creates them)."""
     for model in (EventRecord, StateRecord):

@@ -17,7 +17,8 @@ from chalicelib import effects as fx
 from chalicelib.errors import ConcurrencyConflict, InsufficientCapacity, JobledgerError
 from chalicelib.events import Event, chained, upcast
 from chalicelib.fold import JobState, fold, job_row
-from chalicelib.models import EventRecord, StateRecord, sort_key
+from chalicelib.models import EventRecord, StateRecord
+from chalicelib.rows import job_attributes, vm_attributes
 
 
 _CONNECTION: list[Connection] = []
@@ -159,12 +160,8 @@ def _effect_write(effect: fx.Effect) -> Write:
 
 
 def _vm_update(effect: fx.PutVm) -> Callable[[TransactWrite], None]:
-    vm = effect.vm
-    row = StateRecord("vm", str(vm["id"]))
-    actions: list[Any] = [StateRecord.data.set(dict(vm)), StateRecord.sort.set(sort_key("vm", str(vm["id"]))),
-                          StateRecord.owner.set(vm["accountid"]), StateRecord.domainid.set(vm["domainid"]),
-                          StateRecord.vmstate.set(vm["state"]), StateRecord.zoneid.set(vm["zoneid"]),
-                          StateRecord.search.set(vm_search_text(vm))]
+    row = StateRecord("vm", str(effect.vm["id"]))
+    actions: list[Any] = [getattr(StateRecord, name).set(value) for name, value in vm_attributes(effect.vm).items()]
     if effect.add_job:
         actions.append(StateRecord.pending.add({int(effect.add_job)}))
     if effect.done_job:
@@ -173,16 +170,7 @@ def _vm_update(effect: fx.PutVm) -> Callable[[TransactWrite], None]:
 
 
 def job_record(job: Mapping[str, Any]) -> StateRecord:
-    jobid = str(job["jobid"])
-    return StateRecord("job", jobid, data=dict(job), sort=sort_key("job", jobid), owner=job["accountid"],
-                       domainid=job.get("domainid") or None, created=job["created"],
-                       search=f"{job['command']} {job['cmd']}".lower(),
-                       unfinished=None if job["status"] else "pending")
-
-
-def vm_search_text(vm: Mapping[str, Any]) -> str:
-    """What `keyword` and `name` filters look in: the names, lowercased."""
-    return f"{vm['name']} {vm.get('displayname', '')}".lower()
+    return StateRecord("job", str(job["jobid"]), **job_attributes(job))
 
 
 def _explain(exc: TransactWriteError, labels: Sequence[Any]) -> Exception:

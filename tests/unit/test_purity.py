@@ -7,7 +7,7 @@ import sys
 import pytest
 
 PURE = ["events", "fold", "wire", "request", "placement", "vm", "jobs", "effects", "inventory", "accounts",
-        "errors", "vmstates", "tenancy",
+        "errors", "vmstates", "tenancy", "listing", "signing", "rows",
         "audit", "audit_table", "audit_verify", "audit_replay", "audit_directory", "audit_compare", "audit_history",
         "audit_text", "audit_jsonl"]
 
