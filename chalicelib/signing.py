@@ -17,25 +17,28 @@ _JAVA_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 Pairs = Sequence[tuple[str, str]]
 
 
-def encode(value: str, literal: bytes = b"") -> str:
-    """Java's URLEncoder.encode(value, "UTF-8") with `+` as `%20`; `literal` bytes are left as they are."""
-    safe = _JAVA_SAFE | frozenset(literal)
+def encode(value: str, literal: bytes = b"", escaped: bytes = b"") -> str:
+    """Java's URLEncoder.encode(value, "UTF-8") with `+` as `%20`; `literal` bytes are left as they are,
+    `escaped` bytes are percent-encoded although Java would not."""
+    safe = (_JAVA_SAFE | frozenset(literal)) - frozenset(escaped)
     return "".join(chr(b) if b in safe else f"%{b:02X}" for b in value.encode("utf-8"))
 
 
-def string_to_sign(pairs: Pairs, *, lowercase_sort: bool = False, literal: bytes = b"") -> str:
+def string_to_sign(pairs: Pairs, *, lowercase_sort: bool = False, literal: bytes = b"",
+                   escaped: bytes = b"") -> str:
     """`name=ENC(value)` joined by `&`, sorted by name, lowercased; `signature` (any case) left out."""
     signed = [(n, v) for n, v in pairs if n.lower() != "signature"]
     signed.sort(key=lambda p: p[0].lower() if lowercase_sort else p[0])
-    return "&".join(f"{n}={encode(v, literal)}" for n, v in signed).lower()
+    return "&".join(f"{n}={encode(v, literal, escaped)}" for n, v in signed).lower()
 
 
-# (sort by lowercased name, characters left unescaped): CloudStack itself, then the documented clients.
+# (sort by lowercased name, characters left unescaped, characters escaped): CloudStack itself, then the
+# documented clients, and nothing else.
 VARIANTS = (
-    (False, b""),      # CloudStack's canonical string
-    (False, b"~"),     # cs: leaves ~ unescaped
-    (True, b"[]~"),    # libcloud: sorts lowercased names, leaves [ ] ~ unescaped
-    (True, b""),       # CloudMonkey: sorts lowercased names
+    (False, b"", b""),      # CloudStack's canonical string
+    (False, b"~", b""),     # cs: leaves ~ unescaped
+    (True, b"[]~", b""),    # libcloud: sorts lowercased names, leaves [ ] ~ unescaped
+    (True, b"", b"*"),      # CloudMonkey (Python 2 quote_plus): sorts lowercased names, escapes *
 )
 
 
@@ -46,8 +49,8 @@ def sign(text: str, secret: str) -> str:
 
 def candidates(pairs: Pairs) -> Iterable[str]:
     seen = set()
-    for lowercase_sort, literal in VARIANTS:
-        text = string_to_sign(pairs, lowercase_sort=lowercase_sort, literal=literal)
+    for lowercase_sort, literal, escaped in VARIANTS:
+        text = string_to_sign(pairs, lowercase_sort=lowercase_sort, literal=literal, escaped=escaped)
         if text not in seen:
             seen.add(text)
             yield text

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -43,12 +43,22 @@ def cs_signature(params: dict, secret: str) -> str:
     return signing.sign(text.lower(), secret)
 
 
+def cloudmonkey_signature(params: dict, secret: str) -> str:
+    """CloudMonkey 5.3's algorithm (requester.py, Python 2): names sorted lowercased, values with
+    urllib.quote_plus, whose safe set is letters, digits and `_.-` (so `~` and `*` are escaped)."""
+    pairs = sorted(params.items(), key=lambda p: p[0].lower())
+    text = "&".join(f"{k.lower()}={quote_plus(str(v), safe='').replace('~', '%7E').lower().replace('+', '%20')}"
+                    for k, v in pairs)
+    return signing.sign(text, secret)
+
+
 def test_the_documented_client_variants_verify():
     params = {"apiKey": KEY, "command": "deployVirtualMachine", "name": "a~b", "Zoneid": "1",
-              "userdata": "x[0]=y", "displayName": "with space"}
+              "userdata": "x[0]=y", "displayName": "with space", "keyword": "star*"}
     pairs = list(params.items())
     assert signing.verify(pairs, SECRET, libcloud_signature(params, SECRET))
     assert signing.verify(pairs, SECRET, cs_signature(params, SECRET))
+    assert signing.verify(pairs, SECRET, cloudmonkey_signature(params, SECRET))
 
 
 def test_an_undocumented_variant_is_refused():
