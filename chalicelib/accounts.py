@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -59,11 +58,6 @@ def hash_password(password: str, salt: str | None = None) -> str:
     salt = salt or secrets.token_hex(16)
     digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), bytes.fromhex(salt), PBKDF2_ROUNDS)
     return f"pbkdf2_sha256${PBKDF2_ROUNDS}${salt}${digest.hex()}"
-
-
-def password_matches(password: str, stored: str) -> bool:
-    _, _, salt, _ = stored.split("$")
-    return hmac.compare_digest(hash_password(password, salt), stored)
 
 
 DOMAIN_FIELDS = ("id", "name", "level", "parentdomainid", "parentdomainname", "haschild", "path")

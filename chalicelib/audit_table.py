@@ -116,11 +116,15 @@ class Table:
         row.update(vm_attributes(e.vm))
         self._queue(row, add=e.add_job, done=e.done_job)
 
-    def _queue_vm_job(self, e: fx.QueueVmJob) -> str | None:
+    def _queue_vm_job(self, e: fx.QueueVmJob | fx.DequeueVmJob) -> str | None:
+        """A job put on (or taken off) an existing VM's queue; the store refuses either on a missing VM."""
         row = self.rows.get(("vm", e.vmid))
         if row is None:
-            return f"job {e.jobid} was queued on vm {e.vmid}, which does not exist"
-        self._queue(row, add=e.jobid)
+            return f"job {e.jobid} was queued on (or taken off) vm {e.vmid}, which does not exist"
+        if isinstance(e, fx.QueueVmJob):
+            self._queue(row, add=e.jobid)
+        else:
+            self._queue(row, done=e.jobid)
         return None
 
     @staticmethod
@@ -136,13 +140,6 @@ class Table:
         else:
             row.pop("pending", None)
 
-    def _dequeue_vm_job(self, e: fx.DequeueVmJob) -> str | None:
-        row = self.rows.get(("vm", e.vmid))
-        if row is None:
-            return f"job {e.jobid} was taken off vm {e.vmid}, which does not exist"
-        self._queue(row, done=e.jobid)
-        return None
-
     def _put_job(self, e: fx.PutJob) -> None:
         self.rows[("job", str(e.job["jobid"]))] = job_attributes(e.job)
 
@@ -151,5 +148,5 @@ _HANDLERS: dict[type, Any] = {
     fx.PutState: Table._put_state, fx.Claim: Table._claim, fx.DeleteState: Table._delete,
     fx.ReserveCapacity: Table._capacity, fx.ReleaseCapacity: Table._capacity, fx.LeaseIp: Table._lease,
     fx.ReleaseIp: Table._release_ip, fx.PutVm: Table._put_vm, fx.QueueVmJob: Table._queue_vm_job,
-    fx.DequeueVmJob: Table._dequeue_vm_job, fx.PutJob: Table._put_job,
+    fx.DequeueVmJob: Table._queue_vm_job, fx.PutJob: Table._put_job,
 }

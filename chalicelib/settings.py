@@ -20,7 +20,6 @@ class Settings:
     vm_id_start: int
     nic_id_start: int
     provision_seconds: float
-    stage: str
     allow_unsigned: bool
     rate_limit: int
     max_request_bytes: int
@@ -46,7 +45,6 @@ def load() -> Settings:
         vm_id_start=int(env.get("JOBLEDGER_VM_ID_START", "100")),
         nic_id_start=int(env.get("JOBLEDGER_NIC_ID_START", "561")),
         provision_seconds=float(env.get("JOBLEDGER_PROVISION_SECONDS", "0")),
-        stage=env.get("JOBLEDGER_STAGE", "dev"),
         # Unsigned requests act as the bootstrap admin only on the local stack, never in a deployed stage.
         allow_unsigned=env.get("JOBLEDGER_STAGE") == "local" and env.get("JOBLEDGER_ALLOW_UNSIGNED") == "1",
         rate_limit=int(env.get("JOBLEDGER_RATE_LIMIT", "20")),

@@ -51,22 +51,21 @@ class Faults:
             self.injected["errors"] += 1
             raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "injected fault"}}, model.name)
 
-    @contextmanager
-    def pause(self) -> Iterator[None]:
-        self.paused = True
-        try:
-            yield
-        finally:
-            self.paused = False
+    def pause(self) -> Any:
+        """Inside: the test's own calls, which are not ours to fail."""
+        return self._switched("paused")
+
+    def worker(self) -> Any:
+        """Inside: the worker may be killed as well as see errors."""
+        return self._switched("killing")
 
     @contextmanager
-    def worker(self) -> Iterator[None]:
-        """Inside: the worker may be killed as well as see errors."""
-        self.killing = True
+    def _switched(self, flag: str) -> Iterator[None]:
+        setattr(self, flag, True)
         try:
             yield
         finally:
-            self.killing = False
+            setattr(self, flag, False)
 
 
 def _dispatch(model: Any = None, **kwargs: Any) -> None:
