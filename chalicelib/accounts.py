@@ -23,6 +23,7 @@ class Caller:
     userid: str
     username: str
     accounttype: int = ROOT_ADMIN
+    apikey: str | None = None  # the key the request was signed with (None: the local stack's unsigned admin)
 
     def actor(self, request_id: str = "") -> dict[str, str]:
         """How an event records who caused it."""
@@ -37,16 +38,24 @@ ADMIN = Caller(accountid=ADMIN_ACCOUNT_ID, account="admin", domainid=ROOT_DOMAIN
                userid=ADMIN_USER_ID, username="admin")
 
 
-def caller_of(key_row: Mapping[str, Any]) -> Caller:
+def caller_of(key_row: Mapping[str, Any], apikey: str | None = None) -> Caller:
     """The caller a key row names (the row carries copies of the user's identity)."""
     return Caller(accountid=key_row["accountid"], account=key_row["account"], domainid=key_row["domainid"],
                   domain=key_row["domain"], userid=key_row["userid"], username=key_row["username"],
-                  accounttype=int(key_row["accounttype"]))
+                  accounttype=int(key_row["accounttype"]), apikey=apikey)
 
 
 def new_key_pair() -> tuple[str, str]:
-    """An API key and secret in CloudStack's style: 86 URL-safe characters each."""
-    return secrets.token_urlsafe(64), secrets.token_urlsafe(64)
+    """An API key and secret in CloudStack's style: 86 URL-safe characters each, never starting with `-`
+    (a key that looks like an option breaks command lines: `sign --key -abc…`)."""
+    return _token(), _token()
+
+
+def _token() -> str:
+    while True:
+        token = secrets.token_urlsafe(64)
+        if not token.startswith("-"):
+            return token
 
 
 def secret_digest(secret: str) -> str:

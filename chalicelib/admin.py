@@ -3,16 +3,16 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from chalicelib import directory, jobs, settings, state, store
+from chalicelib import directory, jobs, state, store
 from chalicelib import effects as fx
 from chalicelib import accounts as acc
 from chalicelib.accounts import DOMAIN_ADMIN, ROOT_ADMIN, Caller, view
-from chalicelib.errors import CS_PERMISSION_DENIED, ApiError, invalid_value
+from chalicelib.errors import CS_PERMISSION_DENIED, ApiError, echo, invalid_value
 from chalicelib.events import Event, chained
 from chalicelib.fold import JobState, fold, job_row
 from chalicelib.listing import paging
 from chalicelib.models import StateRecord
-from chalicelib.submit import enqueue, queue_vm_command
+from chalicelib.submit import guard_of, queue_vm_command, submit_job
 from chalicelib.request import ApiRequest, is_numeric_id
 from chalicelib.wire import list_payload
 
@@ -22,7 +22,8 @@ ADMIN_ROLES = (ROOT_ADMIN, DOMAIN_ADMIN)
 def create_domain(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
     name = _name(req, "name")
     parent = _domain(req, caller, req.get("parentdomainid") or caller.domainid, "parentdomainid")
-    return {"domain": view(directory.create_domain(name, parent, caller.actor(request_id)), acc.DOMAIN_FIELDS)}
+    created = directory.create_domain(name, parent, caller.actor(request_id), guard=guard_of(caller))
+    return {"domain": view(created, acc.DOMAIN_FIELDS)}
 
 
 def list_domains(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
@@ -44,7 +45,8 @@ def create_account(req: ApiRequest, caller: Caller, request_id: str) -> dict[str
         raise invalid_value(req.command, "accounttype", str(accounttype))
     domain = _domain(req, caller, req.get("domainid") or caller.domainid, "domainid")
     name = _name(req, "account") if req.get("account") else user["username"]
-    account, created = directory.create_account(name, accounttype, domain, user, caller.actor(request_id))
+    account, created = directory.create_account(name, accounttype, domain, user, caller.actor(request_id),
+                                                guard=guard_of(caller))
     return {"account": _account_view(account, [created])}
 
 
@@ -58,6 +60,8 @@ def list_accounts(req: ApiRequest, caller: Caller, request_id: str) -> dict[str,
     else:
         rows = StateRecord.by_owner.query(caller.accountid, StateRecord.sort.startswith("account#"))
     found = [r.as_dict() for r in rows]
+    if caller.accounttype != ROOT_ADMIN:  # a domain admin never sees a root admin's account
+        found = [a for a in found if int(a["accounttype"]) != ROOT_ADMIN or a["id"] == caller.accountid]
     found = [a for a in found if a["state"] != "deleted" and (not req.get("id") or a["id"] == req.get("id"))
              and (not req.get("name") or a["name"] == req.get("name"))]
     items = [_account_view(a, directory.users_of(a["id"])) for a in found[page.start:page.end()]]
@@ -72,39 +76,53 @@ def create_user(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, A
     # only the root admin adds users to a root admin account (they would hold its powers)
     if account is None or (caller.accounttype != ROOT_ADMIN and int(account["accounttype"]) == ROOT_ADMIN):
         raise invalid_value(req.command, "account", user["account"])
-    return {"user": view(directory.create_user(account, user, caller.actor(request_id)), acc.USER_FIELDS)}
+    created = directory.create_user(account, user, caller.actor(request_id), guard=guard_of(caller))
+    return {"user": view(created, acc.USER_FIELDS)}
 
 
 def register_user_keys(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
     user = _user(req, caller, allow_self=True)
-    apikey, secret = directory.register_keys(user, caller.actor(request_id))
+    # Rotating the very key that signs the request deletes its row in the same transaction: nothing to guard.
+    guard = [] if user.get("apikey") == caller.apikey else guard_of(caller)
+    apikey, secret = directory.register_keys(user, caller.actor(request_id), guard=guard)
     return {"userkeys": {"apikey": apikey, "secretkey": secret}}
 
 
 def enable_user(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
-    user = directory.set_user_state(_user(req, caller), True, caller.actor(request_id))
+    user = directory.set_user_state(_user(req, caller), True, caller.actor(request_id),
+                                    directory.Also(effects=guard_of(caller)))
     return {"user": view(user, acc.USER_FIELDS)}
 
 
 def disable_user(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
-    """Async, as in CloudStack: the job's result is the disabled user."""
+    """Async, as in CloudStack: the job's result is the disabled user. The user and its key are disabled in the
+    submission's own transaction: when the answer leaves, the key no longer works."""
     user = _user(req, caller)
     if user["id"] == caller.userid:
         raise ApiError(431, "Unable to disable the user making the request", CS_PERMISSION_DENIED)
-    return {"jobid": _submit(req, caller, request_id, "User", user["id"])}
+    actor = caller.actor(request_id)
+    return {"jobid": submit_job(
+        "disableUser", actor, "User", user["id"], req.params, effects=guard_of(caller),
+        record=lambda also: directory.set_user_state(user, False, actor, also))}
 
 
 def delete_account(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
-    """Async, as in CloudStack: the job's result is `{"success": true}`."""
+    """Async, as in CloudStack: the job's result is `{"success": true}`. The account is deleted and its users'
+    keys removed in the submission's own transaction (revocation is immediate); the job then destroys its VMs."""
     account = _visible_row(req, caller, "account", req.require("id"), "id")
     if account["id"] in (acc.ADMIN_ACCOUNT_ID, caller.accountid):
         raise ApiError(431, "Unable to delete the system admin account or the caller's own account",
                        CS_PERMISSION_DENIED)
-    return {"jobid": _submit(req, caller, request_id, "Account", account["id"])}
+    actor, users = caller.actor(request_id), directory.users_of(account["id"])
+    return {"jobid": submit_job(
+        "deleteAccount", actor, "Account", account["id"], req.params, effects=guard_of(caller),
+        record=lambda also: directory.delete_account(account, users, actor, also))}
 
 
 def execute(job: JobState, history: Sequence[Event], actor: Mapping[str, str]) -> None:
-    """The worker's side of disableUser and deleteAccount: the tenant's event and the job's end, one transaction."""
+    """The worker's side of disableUser and deleteAccount: deleteAccount destroys the account's VMs (every one,
+    including those whose deploy was accepted before the revocation); then the job ends. A job submitted before
+    revocations moved to submission still carries its tenant change here, in the job's last transaction."""
     row = state.get("user" if job.command == "disableUser" else "account", job.instanceid)
     if row is None:
         raise LookupError(f"job {job.jobid}: {job.instancetype} {job.instanceid} has no state row")
@@ -112,16 +130,19 @@ def execute(job: JobState, history: Sequence[Event], actor: Mapping[str, str]) -
     result: dict[str, Any] = {"success": True}
     if job.command == "disableUser":
         result = {"user": view(dict(target, state="disabled"), acc.USER_FIELDS)}
-    [done] = chained(history[-1], [jobs.completed(job, result, actor)])
-    also = directory.Also([done], [fx.PutJob(job_row(fold(job.jobid, [*history, done])))])
-    if job.command == "disableUser":
-        directory.set_user_state(target, False, actor, also)
     else:
         # the destroy jobs belong to whoever asked for the deletion, like the deleteAccount job itself
         owner = {"accountid": job.accountid, "userid": job.userid, "domainid": job.domainid,
                  "job": job.jobid, **{k: v for k, v in actor.items() if k in ("worker", "attempt")}}
         _destroy_vms_of(target["id"], owner)
+    [done] = chained(history[-1], [jobs.completed(job, result, actor)])
+    also = directory.Also([done], [fx.PutJob(job_row(fold(job.jobid, [*history, done])))])
+    if job.command == "disableUser" and target.get("state") == "enabled":
+        directory.set_user_state(target, False, actor, also)
+    elif job.command == "deleteAccount" and target.get("state") != "deleted":
         directory.delete_account(target, directory.users_of(target["id"]), actor, also)
+    else:
+        store.commit(also.events, also.effects)
 
 
 def _destroy_vms_of(accountid: str, actor: Mapping[str, str]) -> None:
@@ -134,40 +155,17 @@ def _destroy_vms_of(accountid: str, actor: Mapping[str, str]) -> None:
         queue_vm_command("destroyVirtualMachine", row.id, actor, {"id": row.id, "expunge": "true"})
 
 
-def _submit(req: ApiRequest, caller: Caller, request_id: str, instancetype: str, instanceid: str) -> str:
-    jobid = str(state.next_value("job", settings.load().job_id_start))
-    event = jobs.submitted(jobid, _canonical(req), caller.actor(request_id), instancetype, instanceid, req.params)
-    store.commit_job(jobid, [], [event])
-    enqueue(jobid)
-    return jobid
-
-
-def _canonical(req: ApiRequest) -> str:
-    return {"disableuser": "disableUser", "deleteaccount": "deleteAccount"}[req.command.lower()]
-
-
 def _domain(req: ApiRequest, caller: Caller, domainid: str, param: str) -> dict[str, Any]:
+    """A domain the caller administers. A domain admin gets one answer for a domain outside its subtree and for
+    one that does not exist (nothing tells it which ids exist elsewhere)."""
     row = state.get("domain", domainid) if is_numeric_id(domainid) else None
-    if row is None:
+    domain = row.as_dict() if row is not None else None
+    if caller.accounttype != ROOT_ADMIN and (domain is None or not directory.within(domain, caller.domainid)):
+        raise ApiError(531, f"Account {echo(caller.account)} does not have permission to operate within domain "
+                            f"id={echo(domainid)}", CS_PERMISSION_DENIED)
+    if domain is None:
         raise invalid_value(req.command, param, domainid)
-    domain = row.as_dict()
-    if caller.accounttype != ROOT_ADMIN and not _within(domain, caller.domainid):
-        raise ApiError(531, f"Account {caller.account} does not have permission to operate within domain "
-                            f"id={domainid}", CS_PERMISSION_DENIED)
     return domain
-
-
-def _within(domain: Mapping[str, Any] | None, ancestor_id: str) -> bool:
-    """Is `domain` the domain `ancestor_id` or below it? Decided by ids up the parent chain, never by names."""
-    for _ in range(64):  # domains nest a few levels; the bound only guards against a corrupt cycle
-        if domain is None:
-            return False
-        if domain["id"] == ancestor_id:
-            return True
-        parent = domain.get("parentdomainid")
-        row = state.get("domain", parent) if parent else None
-        domain = row.as_dict() if row is not None else None
-    return False
 
 
 def _name(req: ApiRequest, param: str, limit: int = 255, slash: bool = False) -> str:
@@ -198,7 +196,7 @@ def _visible_row(req: ApiRequest, caller: Caller, kind: str, id_: str, param: st
     allowed = data is not None and data.get("state") != "deleted" and (
         caller.accounttype == ROOT_ADMIN
         or (caller.accounttype == DOMAIN_ADMIN and int(data.get("accounttype", acc.USER)) != ROOT_ADMIN
-            and _within(_domain_row(data["domainid"]), caller.domainid)))
+            and directory.within(_domain_row(data["domainid"]), caller.domainid)))
     if not allowed:
         raise invalid_value(req.command, param, id_)
     return data  # type: ignore[return-value]

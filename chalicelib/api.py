@@ -9,7 +9,7 @@ from typing import Any, Callable, Sequence
 from chalicelib import admin, lists, settings, wire
 from chalicelib.accounts import DOMAIN_ADMIN, ROOT_ADMIN, USER, Caller
 from chalicelib.auth import authenticate, check_rate, check_shape
-from chalicelib.errors import ApiError, not_available, unauthorized
+from chalicelib.errors import ApiError, KeyRevoked, echo, not_available, unauthorized
 from chalicelib.queries import query_async_job_result
 from chalicelib.request import ApiRequest, build_request
 from chalicelib.submit import deploy_virtual_machine, vm_command
@@ -85,23 +85,24 @@ def handle(http: HttpRequest) -> HttpReply:
         if command is None and not (req.get("apikey") or req.get("signature")):
             raise _unknown(req.command)  # unsigned: 432, as CloudStack
         caller, apikey = authenticate(req, config)
-        if command is None:  # a signed request does not learn which commands exist
-            raise unauthorized()
-        if caller.accounttype not in command.roles:
-            raise unauthorized() if apikey else not_available(command.name)
+        # Only a caller whose signature verified learns that a command does not exist or is not theirs.
+        if command is None or caller.accounttype not in command.roles:
+            raise not_available()
         check_rate(apikey, config)
         payload = command.handler(req, caller, http.request_id)
         rendered = wire.render(wire.root_name(req.command), payload, req.fmt, config.cloudstack_version)
         return HttpReply(200, rendered.body, {"Content-Type": rendered.content_type})
     except ApiError as exc:
         return error_reply(req, exc, config.cloudstack_version)
+    except KeyRevoked:  # the key was revoked between its check and this request's write: nothing was written
+        return error_reply(req, unauthorized(), config.cloudstack_version)
     except Exception:  # anything unexpected: 530 with no detail; the detail goes to the log
         log.exception("request %s failed", http.request_id)
         return error_reply(req, ApiError(530, INTERNAL_ERROR_TEXT), config.cloudstack_version)
 
 
 def _unknown(command: str) -> ApiError:
-    return ApiError(432, f"Unknown API command: {command}" if command else "No command specified")
+    return ApiError(432, f"Unknown API command: {echo(command)}" if command else "No command specified")
 
 
 def error_reply(req: ApiRequest, exc: ApiError, version: str) -> HttpReply:
@@ -116,5 +117,9 @@ def error_reply(req: ApiRequest, exc: ApiError, version: str) -> HttpReply:
 _PLAUSIBLE = re.compile(r"[A-Za-z][A-Za-z0-9]{0,63}")
 
 
+HEADER_LIMIT = 512
+
+
 def _header_safe(text: str) -> str:
-    return "".join(c if 32 <= ord(c) < 127 else "?" for c in text)
+    """Printable ASCII only (no header injection), and bounded: API Gateway refuses oversized headers."""
+    return "".join(c if 32 <= ord(c) < 127 else "?" for c in text[:HEADER_LIMIT])

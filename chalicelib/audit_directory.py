@@ -9,7 +9,7 @@ from typing import Any, Callable, Mapping
 from chalicelib import effects as fx
 from chalicelib import events as ev
 from chalicelib.audit_table import Table
-from chalicelib.rows import listed
+from chalicelib.rows import key_listed, listed
 
 Data = dict[str, Any]
 # The key row fields copied from the user (`directory._key_row`, less the secret).
@@ -60,7 +60,7 @@ def _keys_registered(e: ev.Event, table: Table) -> list[fx.Effect]:
     updated = dict(user, apikey=e.data["apikey"])
     key = {"userid": user["id"], **{k: updated[k] for k in KEY_FIELDS}, "accounttype": int(user["accounttype"])}
     return [*effects, fx.PutState("user", user["id"], updated, listed=_userlisted(user)),
-            fx.PutState("apikey", e.data["apikey"], key)]
+            fx.PutState("apikey", e.data["apikey"], key, listed=key_listed(updated["state"]))]
 
 
 def _user_state(e: ev.Event, table: Table) -> list[fx.Effect]:
@@ -69,7 +69,8 @@ def _user_state(e: ev.Event, table: Table) -> list[fx.Effect]:
     effects: list[fx.Effect] = [fx.PutState("user", user["id"], updated, listed=_userlisted(user))]
     key = table.data("apikey", user["apikey"]) if user.get("apikey") else None
     if key is not None:
-        effects.append(fx.PutState("apikey", user["apikey"], dict(key, state=updated["state"])))
+        effects.append(fx.PutState("apikey", user["apikey"], dict(key, state=updated["state"]),
+                                   listed=key_listed(updated["state"])))
     return effects
 
 

@@ -2,28 +2,32 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 from chalicelib import signing, state
 from chalicelib.accounts import ADMIN, Caller, caller_of
-from chalicelib.errors import ApiError, unauthorized
+from chalicelib.errors import CS_INVALID_PARAMETER_VALUE, ApiError, echo, unauthorized
 from chalicelib.models import StateRecord
-from chalicelib.request import ApiRequest
+from chalicelib.request import ApiRequest, check_names
 from chalicelib.settings import Settings
 
 _CONTROL = {chr(c) for c in range(32)} | {"\x7f", "\ufffd"}  # U+FFFD: what invalid UTF-8 decodes to
 
 
 def check_shape(req: ApiRequest, body_bytes: int, config: Settings) -> None:
-    """Bounded size and parameter count; no control characters or invalid UTF-8 in any value (431)."""
+    """Bounded size and parameter count; parameter names from CloudStack's alphabet, each name once (in any
+    letter case); no control characters or invalid UTF-8 in any value (431). Runs before authentication."""
     if body_bytes > config.max_request_bytes:
         raise ApiError(431, f"The request is larger than {config.max_request_bytes} bytes")
     if len(req.pairs) > config.max_parameters:
         raise ApiError(431, f"The request has more than {config.max_parameters} parameters")
+    check_names(req)
+    command = echo(req.command.lower())
     for name, value in req.pairs:
-        if any(c in _CONTROL for c in name) or any(c in _CONTROL for c in value):
-            raise ApiError(431, f"Unable to execute API command {req.command.lower()} due to invalid value for "
-                                f"parameter {_printable(name)}: control characters and invalid UTF-8 are not allowed",
-                           4350)
+        if any(c in _CONTROL for c in value):
+            raise ApiError(431, f"Unable to execute API command {command} due to invalid value for parameter "
+                                f"{name}: control characters and invalid UTF-8 are not allowed",
+                           CS_INVALID_PARAMETER_VALUE)
 
 
 def authenticate(req: ApiRequest, config: Settings) -> tuple[Caller, str | None]:
@@ -31,13 +35,14 @@ def authenticate(req: ApiRequest, config: Settings) -> tuple[Caller, str | None]
     apikey, signature = req.get("apikey"), req.get("signature")
     if not apikey and not signature and config.allow_unsigned:
         return ADMIN, None
-    if not apikey or not signature or signing.expired(req.pairs):
+    max_ahead = timedelta(seconds=config.max_expires_seconds)
+    if not apikey or not signature or signing.expired(req.pairs, max_ahead=max_ahead):
         raise unauthorized()
     row = state.get("apikey", apikey)
     key = row.as_dict() if row is not None else None
     if key is None or key.get("state") != "enabled" or not signing.verify(req.pairs, key["secret"], signature):
         raise unauthorized()
-    return caller_of(key), apikey
+    return caller_of(key, apikey), apikey
 
 
 def check_rate(apikey: str | None, config: Settings, now: float | None = None) -> None:
@@ -49,7 +54,3 @@ def check_rate(apikey: str | None, config: Settings, now: float | None = None) -
     row.update(actions=[StateRecord.value.add(1), StateRecord.expires_at.set(window + 120)])
     if int(row.value) > config.rate_limit:
         raise ApiError(429, "You have exceeded the allowed request rate; slow down and try again")
-
-
-def _printable(name: str) -> str:
-    return "".join(c for c in name if c not in _CONTROL)[:64]

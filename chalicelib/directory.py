@@ -12,9 +12,9 @@ from typing import Any, Mapping, Sequence
 from chalicelib import accounts as acc
 from chalicelib import effects as fx
 from chalicelib import events as ev
-from chalicelib import state, store
-from chalicelib.errors import ApiError
-from chalicelib.rows import listed
+from chalicelib import state, store, tenancy
+from chalicelib.errors import ApiError, echo
+from chalicelib.rows import key_listed, listed
 
 Actor = Mapping[str, str]
 SYSTEM: Actor = {"system": "bootstrap"}
@@ -29,7 +29,8 @@ class Also:
 
 def append(stream: str, type_: str, data: Mapping[str, Any], actor: Actor,
            effects: Sequence[fx.Effect], also: Also | None = None) -> None:
-    """Append one event to an aggregate's stream (next seq, conditional) with the rows it explains."""
+    """Append one event to an aggregate's stream (next seq, conditional) with the rows it explains; `also`
+    rides in the same transaction (a job's event, the caller's RequireKey guard)."""
     history = store.load_stream(stream)
     also = also or Also()
     event = ev.chained(history[-1] if history else None, [ev.new_event(stream, len(history) + 1, type_, data, actor)])
@@ -41,14 +42,15 @@ def append(stream: str, type_: str, data: Mapping[str, Any], actor: Actor,
 
 def _taken_text(type_: str, data: Mapping[str, Any]) -> str:
     what = {"DomainCreated": "Domain", "AccountCreated": "Account", "UserCreated": "User"}.get(type_, "Name")
-    return f"{what} with name {data.get('name') or data.get('username')} already exists"
+    return f"{what} with name {echo(str(data.get('name') or data.get('username')))} already exists"
 
 
 def _next_id(counter: str, start: int) -> str:
     return str(state.next_value(counter, start))
 
 
-def create_domain(name: str, parent: Mapping[str, Any] | None, actor: Actor, id_: str | None = None) -> dict[str, Any]:
+def create_domain(name: str, parent: Mapping[str, Any] | None, actor: Actor, id_: str | None = None,
+                  guard: Sequence[fx.Effect] = ()) -> dict[str, Any]:
     domainid = id_ or _next_id("domain", 2)
     row = {"id": domainid, "name": name, "level": 0, "path": "ROOT", "haschild": False}
     if parent is not None:
@@ -60,25 +62,27 @@ def create_domain(name: str, parent: Mapping[str, Any] | None, actor: Actor, id_
     if parent is not None and not parent.get("haschild"):
         effects.append(fx.PutState("domain", parent["id"], dict(parent, haschild=True),
                                    listed=listed("domain", parent["id"], parent["id"])))
-    append(f"domain#{domainid}", ev.DOMAIN_CREATED, row, actor, effects)
+    append(f"domain#{domainid}", ev.DOMAIN_CREATED, row, actor, effects, Also(effects=guard))
     return row
 
 
 def create_account(name: str, accounttype: int, domain: Mapping[str, Any], user: Mapping[str, str],
-                   actor: Actor, ids: tuple[str, str] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+                   actor: Actor, ids: tuple[str, str] | None = None,
+                   guard: Sequence[fx.Effect] = ()) -> tuple[dict[str, Any], dict[str, Any]]:
     """An account and its first user, in one transaction each (the account first: the user names it)."""
     accountid = ids[0] if ids else _next_id("account", 3)
     account = {"id": accountid, "name": name, "accounttype": accounttype, "domainid": domain["id"],
                "domain": domain["name"], "state": "enabled", "created": ev.now_iso()}
     append(f"account#{accountid}", ev.ACCOUNT_CREATED, account, actor, [
         fx.Claim("accountname", f"{domain['id']}/{name.lower()}", accountid),
-        fx.PutState("account", accountid, account, listed=listed("account", accountid, domain["id"], accountid))])
-    created = create_user(account, user, actor, ids[1] if ids else None)
+        fx.PutState("account", accountid, account, listed=listed("account", accountid, domain["id"], accountid))],
+        Also(effects=guard))
+    created = create_user(account, user, actor, ids[1] if ids else None, guard)
     return account, created
 
 
 def create_user(account: Mapping[str, Any], user: Mapping[str, str], actor: Actor,
-                id_: str | None = None) -> dict[str, Any]:
+                id_: str | None = None, guard: Sequence[fx.Effect] = ()) -> dict[str, Any]:
     userid = id_ or _next_id("user", 3)
     row = {"id": userid, "username": user["username"], "firstname": user.get("firstname", ""),
            "lastname": user.get("lastname", ""), "email": user.get("email", ""), "created": ev.now_iso(),
@@ -87,12 +91,13 @@ def create_user(account: Mapping[str, Any], user: Mapping[str, str], actor: Acto
     stored = dict(row, password=acc.hash_password(user["password"])) if user.get("password") else row
     append(f"user#{userid}", ev.USER_CREATED, row, actor, [  # the event never sees the password
         fx.Claim("username", f"{account['domainid']}/{user['username'].lower()}", userid),
-        fx.PutState("user", userid, stored, listed=listed("user", userid, account["domainid"], account["id"]))])
+        fx.PutState("user", userid, stored, listed=listed("user", userid, account["domainid"], account["id"]))],
+        Also(effects=guard))
     return row
 
 
 def register_keys(user: Mapping[str, Any], actor: Actor, apikey: str | None = None,
-                  secret: str | None = None) -> tuple[str, str]:
+                  secret: str | None = None, guard: Sequence[fx.Effect] = ()) -> tuple[str, str]:
     """A new key pair for the user; the previous one stops working in the same transaction."""
     if apikey is None or secret is None:
         apikey, secret = acc.new_key_pair()
@@ -102,9 +107,9 @@ def register_keys(user: Mapping[str, Any], actor: Actor, apikey: str | None = No
     updated = dict(user, apikey=apikey)
     effects += [fx.PutState("user", user["id"], updated, listed=listed("user", user["id"], user["domainid"],
                                                                         user["accountid"])),
-                fx.PutState("apikey", apikey, _key_row(updated, secret))]
+                fx.PutState("apikey", apikey, _key_row(updated, secret), listed=key_listed(updated["state"]))]
     append(f"user#{user['id']}", ev.USER_KEYS_REGISTERED,
-           {"apikey": apikey, "secretdigest": acc.secret_digest(secret)}, actor, effects)
+           {"apikey": apikey, "secretdigest": acc.secret_digest(secret)}, actor, effects, Also(effects=guard))
     return apikey, secret
 
 
@@ -116,7 +121,8 @@ def set_user_state(user: Mapping[str, Any], enabled: bool, actor: Actor, also: A
     if user.get("apikey"):
         key = state.get("apikey", user["apikey"])
         if key is not None:
-            effects.append(fx.PutState("apikey", user["apikey"], dict(key.as_dict(), state=updated["state"])))
+            effects.append(fx.PutState("apikey", user["apikey"], dict(key.as_dict(), state=updated["state"]),
+                                       listed=key_listed(updated["state"])))
     append(f"user#{user['id']}", ev.USER_ENABLED if enabled else ev.USER_DISABLED, {"id": user["id"]}, actor,
            effects, also)
     return updated
@@ -140,6 +146,42 @@ def _key_row(user: Mapping[str, Any], secret: str) -> dict[str, Any]:
     return {"secret": secret, "userid": user["id"], "username": user["username"], "accountid": user["accountid"],
             "account": user["account"], "accounttype": int(user["accounttype"]), "domainid": user["domainid"],
             "domain": user["domain"], "state": user["state"]}
+
+
+def within(domain: Mapping[str, Any] | None, ancestor_id: str) -> bool:
+    """Is `domain` the domain `ancestor_id` or below it? Decided by ids up the parent chain, never by names."""
+    for _ in range(64):  # domains nest a few levels; the bound only guards against a corrupt cycle
+        if domain is None:
+            return False
+        if domain["id"] == ancestor_id:
+            return True
+        parent = domain.get("parentdomainid")
+        row = state.get("domain", parent) if parent else None
+        domain = row.as_dict() if row is not None else None
+    return False
+
+
+def owner_in_reach(caller: acc.Caller, accountid: str) -> bool:
+    """May a domain admin see what account `accountid` owns? Only a non-root-admin account in its subtree."""
+    row = state.get("account", accountid) if accountid else None
+    account = row.as_dict() if row is not None else None
+    if account is None or int(account.get("accounttype", acc.USER)) == acc.ROOT_ADMIN:
+        return False
+    domain = state.get("domain", account["domainid"])
+    return within(domain.as_dict() if domain is not None else None, caller.domainid)
+
+
+def can_see(caller: acc.Caller, owned: Mapping[str, Any]) -> bool:
+    """tenancy's rule, with the owner's account and domains read from the table (domain admins only)."""
+    return tenancy.can_see(caller, owned, lambda accountid: owner_in_reach(caller, accountid))
+
+
+def root_admin_accounts(domainid: str) -> list[str]:
+    """Ids of the root admin accounts in a domain (what a domain admin's lists leave out)."""
+    from chalicelib.models import StateRecord
+
+    rows = StateRecord.by_domain.query(domainid, StateRecord.sort.startswith("account#"))
+    return [r.as_dict()["id"] for r in rows if int(r.as_dict().get("accounttype", acc.USER)) == acc.ROOT_ADMIN]
 
 
 def users_of(accountid: str) -> list[dict[str, Any]]:

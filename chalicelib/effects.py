@@ -96,8 +96,17 @@ class PutJob:
     job: Mapping[str, Any]
 
 
+@dataclass(frozen=True)
+class RequireKey:
+    """Write nothing; commit only while the API key the request was signed with is still enabled. Every write a
+    signed request makes carries it, so a key disabled or deleted (the revocation commits first) can never
+    have a write accepted after the revocation's answer, however the two requests interleave."""
+
+    apikey: str
+
+
 Effect = Union[ReserveCapacity, ReleaseCapacity, LeaseIp, ReleaseIp, PutState, PutVm, QueueVmJob, DequeueVmJob,
-               PutJob, Claim, DeleteState]
+               PutJob, Claim, DeleteState, RequireKey]
 
 
 def lease_id(networkid: str, ip: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from itertools import islice
 from typing import Any, Callable, Iterable
 
-from chalicelib import state
+from chalicelib import directory, state
 from chalicelib.accounts import DOMAIN_ADMIN, ROOT_ADMIN, Caller
 from chalicelib.errors import ApiError, invalid_value
 from chalicelib.fold import job_from_row
@@ -56,9 +56,9 @@ def list_virtual_machines(req: ApiRequest, caller: Caller, request_id: str) -> d
     vmid = req.get("id")
     if vmid is not None and not is_numeric_id(vmid):
         raise invalid_value(req.command, "id", vmid)
-    index, key = _scope(req, caller)
+    index, key, hidden = _scope(req, caller)
     which = StateRecord.sort == sort_key("vm", vmid) if vmid else StateRecord.sort.startswith("vm#")
-    condition = _vm_condition(req, caller)
+    condition = _both(_vm_condition(req, caller), hidden)
     rows = _page_rows(index.query(key, which, filter_condition=condition, page_size=_read_size(page)), page)
     count = _count(page, rows, lambda: index.count(key, which, filter_condition=condition))
     return list_payload("virtualmachine", [_vm_item(r) for r in rows], count)
@@ -66,13 +66,11 @@ def list_virtual_machines(req: ApiRequest, caller: Caller, request_id: str) -> d
 
 def list_async_jobs(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
     page = paging(req)
-    index, key = _scope(req, caller)
-    condition: Any = None
+    index, key, condition = _scope(req, caller)
     if req.get("startdate"):
-        condition = StateRecord.created >= _iso(req, "startdate")
+        condition = _both(condition, StateRecord.created >= _iso(req, "startdate"))
     if req.get("keyword"):
-        keyword = StateRecord.search.contains((req.get("keyword") or "").lower())
-        condition = keyword if condition is None else condition & keyword
+        condition = _both(condition, StateRecord.search.contains((req.get("keyword") or "").lower()))
     rows = _page_rows(index.query(key, StateRecord.sort.startswith("job#"), filter_condition=condition,
                                   scan_index_forward=False, page_size=_read_size(page)), page)
     count = _count(page, rows, lambda: index.count(key, StateRecord.sort.startswith("job#"),
@@ -91,14 +89,20 @@ def empty_list(item: str) -> Handler:
     return handle
 
 
-def _scope(req: ApiRequest, caller: Caller) -> tuple[Any, str]:
-    """The caller's own account; `listall=true` widens it to the domain (domain admin) or everything (root)."""
+def _scope(req: ApiRequest, caller: Caller) -> tuple[Any, str, Any]:
+    """Index, key and the condition that hides what the caller may not see: the caller's own account;
+    `listall=true` widens it to the domain (domain admin: less what root admins own there) or everything (root)."""
     listall = req.boolean("listall", False)
     if listall and caller.accounttype == ROOT_ADMIN:
-        return StateRecord.by_kind, "vm" if req.command.lower() == "listvirtualmachines" else "job"
+        return StateRecord.by_kind, "vm" if req.command.lower() == "listvirtualmachines" else "job", None
     if listall and caller.accounttype == DOMAIN_ADMIN:
-        return StateRecord.by_domain, caller.domainid
-    return StateRecord.by_owner, caller.accountid
+        roots = [a for a in directory.root_admin_accounts(caller.domainid) if a != caller.accountid]
+        return StateRecord.by_domain, caller.domainid, ~StateRecord.owner.is_in(*roots) if roots else None
+    return StateRecord.by_owner, caller.accountid, None
+
+
+def _both(first: Any, second: Any) -> Any:
+    return second if first is None else first if second is None else first & second
 
 
 def _vm_condition(req: ApiRequest, caller: Caller) -> Any:

@@ -103,6 +103,7 @@ class StateRecord(Model):
     search = UnicodeAttribute(null=True)
     created = UnicodeAttribute(null=True)
     expires_at = NumberAttribute(null=True)  # DynamoDB TTL (rate-limit windows)
+    keystate = UnicodeAttribute(null=True)  # API key rows: `enabled` or `disabled`, what RequireKey checks
     by_kind = ByKind()
     by_owner = ByOwner()
     by_domain = ByDomain()

@@ -9,7 +9,7 @@ from chalicelib.errors import invalid_value
 from chalicelib.events import job_stream
 from chalicelib.fold import fold
 from chalicelib.request import ApiRequest, is_numeric_id
-from chalicelib.tenancy import can_see
+from chalicelib.directory import can_see
 from chalicelib.wire import job_result_payload
 
 

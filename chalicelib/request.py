@@ -6,12 +6,15 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 from urllib.parse import parse_qsl
 
-from chalicelib.errors import ApiError, invalid_value, missing_parameter
+from chalicelib.errors import CS_INVALID_PARAMETER_VALUE, ApiError, echo, invalid_value, missing_parameter
 
 
 _INTEGER = re.compile(r"-?[0-9]{1,9}")
 _NUMERIC_ID = re.compile(r"[0-9]{1,18}")
 _ID = re.compile(r"[A-Za-z0-9-]{1,64}")
+# The names CloudStack's API uses: letters and digits, and the `[`, `]`, `.`, `_` of map parameters
+# (`tags[0].key`, `details[0].cpuNumber`, `iptonetworklist[0].ip`).
+_NAME = re.compile(r"[A-Za-z0-9_.\[\]]{1,100}")
 
 
 def is_numeric_id(value: str) -> bool:
@@ -65,6 +68,27 @@ class ApiRequest:
         if value.lower() not in ("true", "false"):
             raise invalid_value(self.command, name.lower(), value)
         return value.lower() == "true"
+
+
+def check_names(req: ApiRequest) -> None:
+    """Refuse (431) what would make a signature mean more than one request, before any signature is checked.
+
+    The string to sign holds names unencoded and lowercased, and the server acts on the first value of a name:
+    a name carrying `=` or `&` (`response%3Djson%26signatureVersion`) signs like several parameters, and the
+    same name twice (`Command=…&command=…`, reordered) signs alike but acts on another value. So every name
+    must come from CloudStack's alphabet and appear once, in any letter case.
+    """
+    command = echo(req.command.lower())
+    seen: set[str] = set()
+    for name, _ in req.pairs:
+        if not _NAME.fullmatch(name):
+            raise ApiError(431, f"Unable to execute API command {command}: invalid parameter name {echo(name)!r} "
+                                "(names are 1 to 100 letters, digits, '_', '.', '[' and ']')",
+                           CS_INVALID_PARAMETER_VALUE)
+        if name.lower() in seen:
+            raise ApiError(431, f"Unable to execute API command {command}: parameter {echo(name.lower())} is given "
+                                "more than once", CS_INVALID_PARAMETER_VALUE)
+        seen.add(name.lower())
 
 
 def build_request(query: Iterable[tuple[str, str]], body: bytes | str | None = None,

@@ -41,3 +41,8 @@ def listed(kind: str, id_: str, domainid: str, owner: str | None = None) -> dict
     if owner:
         out["owner"] = owner
     return out
+
+
+def key_listed(user_state: str) -> dict[str, str]:
+    """An API key row's `keystate` attribute, which every signed write's RequireKey condition reads."""
+    return {"keystate": "enabled" if user_state == "enabled" else "disabled"}

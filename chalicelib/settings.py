@@ -29,6 +29,7 @@ class Settings:
     sweep_after_seconds: float
     job_deadline_seconds: float
     admin_secret_key: str | None
+    max_expires_seconds: int
 
 
 def load() -> Settings:
@@ -57,6 +58,8 @@ def load() -> Settings:
         sweep_after_seconds=float(env.get("JOBLEDGER_SWEEP_AFTER_SECONDS", "180")),
         job_deadline_seconds=float(env.get("JOBLEDGER_JOB_DEADLINE_SECONDS", "1800")),
         admin_secret_key=env.get("JOBLEDGER_ADMIN_SECRET_KEY") or None,
+        # A signatureVersion=3 request whose `expires` lies further ahead than this is refused (401).
+        max_expires_seconds=int(env.get("JOBLEDGER_MAX_EXPIRES_SECONDS", "3600")),
     )
 
 

@@ -10,7 +10,7 @@ import base64
 import hashlib
 import hmac
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Iterable, Sequence
 
 _JAVA_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-*_")
@@ -81,10 +81,15 @@ def parse_expires(value: str) -> datetime | None:
     return None
 
 
-def expired(pairs: Pairs, now: datetime | None = None) -> bool:
-    """With signatureVersion=3, `expires` is required and must lie in the future; otherwise it is ignored."""
+DEFAULT_MAX_AHEAD = timedelta(hours=1)
+
+
+def expired(pairs: Pairs, now: datetime | None = None, max_ahead: timedelta = DEFAULT_MAX_AHEAD) -> bool:
+    """With signatureVersion=3, `expires` is required and must lie in the future, at most `max_ahead` from now
+    (a signature valid for years would be a password in every log it reaches); without it, it is ignored."""
     params = {n.lower(): v for n, v in reversed(pairs)}
     if params.get("signatureversion") != "3":
         return False
     moment = parse_expires(params.get("expires", ""))
-    return moment is None or moment <= (now or datetime.now(timezone.utc))
+    now = now or datetime.now(timezone.utc)
+    return moment is None or moment <= now or moment > now + max_ahead

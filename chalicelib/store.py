@@ -14,7 +14,7 @@ from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import effects as fx
-from chalicelib.errors import ConcurrencyConflict, InsufficientCapacity, JobledgerError
+from chalicelib.errors import ConcurrencyConflict, InsufficientCapacity, JobledgerError, KeyRevoked
 from chalicelib.events import Event, chained, upcast
 from chalicelib.fold import JobState, fold, job_row
 from chalicelib.models import EventRecord, StateRecord
@@ -156,6 +156,11 @@ def _effect_write(effect: fx.Effect) -> Write:
         return "update", effect, lambda t: t.update(vm, actions=[queue], condition=StateRecord.kind.exists())
     if isinstance(effect, fx.PutJob):
         return "put", effect, lambda t: t.save(job_record(effect.job))
+    if isinstance(effect, fx.RequireKey):
+        # The key row exists and is not disabled (rows written before `keystate` existed carry none).
+        usable = StateRecord.kind.exists() & (StateRecord.keystate.does_not_exist() |
+                                              (StateRecord.keystate == "enabled"))
+        return "check", effect, lambda t: t.condition_check(StateRecord, "apikey", effect.apikey, condition=usable)
     raise TypeError(f"unknown effect {effect!r}")
 
 
@@ -187,6 +192,8 @@ def _explain(exc: TransactWriteError, labels: Sequence[Any]) -> Exception:
             return VmGone(f"vm {label.vmid} does not exist")
         if isinstance(label, fx.Claim):
             return NameTaken(f"{label.kind} {label.id} is taken")
+        if isinstance(label, fx.RequireKey):
+            return KeyRevoked("the request's API key was revoked before its write committed")
         return ConcurrencyConflict(f"condition failed on {label!r}")
     if any(r is not None and r.code in _TRANSIENT for r in reasons):
         return TransientConflict("transaction cancelled by a conflict or throttling")

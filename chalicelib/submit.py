@@ -8,17 +8,20 @@ import base64
 import binascii
 import hashlib
 import logging
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from chalicelib import effects as fx
 from chalicelib import jobs, settings, state, store
+from chalicelib.directory import Also
+from chalicelib.events import chained
+from chalicelib.fold import fold, job_row
 from chalicelib import vm as vms
 from chalicelib.accounts import Caller
-from chalicelib.errors import CS_INVALID_PARAMETER_VALUE, ApiError, invalid_value
+from chalicelib.errors import CS_INVALID_PARAMETER_VALUE, ApiError, echo, invalid_value
 from chalicelib.events import now_iso
 from chalicelib.queue import send_job
 from chalicelib.request import ApiRequest, is_id, is_numeric_id
-from chalicelib.tenancy import can_see
+from chalicelib.directory import can_see
 
 log = logging.getLogger(__name__)
 MAX_NAME = 63
@@ -41,17 +44,14 @@ def deploy_virtual_machine(req: ApiRequest, caller: Caller, request_id: str) -> 
     disk = _found(rows, "diskoffering", diskofferingid, req, "diskofferingid") if diskofferingid else None
     extra = _placement_choices(req, zoneid, template)
     extra.update(_userdata(req))
-    config = settings.load()
-    jobid = str(state.next_value("job", config.job_id_start))
-    vmid = str(state.next_value("vm", config.vm_id_start))
+    jobid = new_job_id()
+    vmid = str(state.next_value("vm", settings.load().vm_id_start))
     at = now_iso()
     vm = vms.new_vm(vmid, caller, at, "Starting" if startvm else "Stopped", zone, template, offering, disk,
                     name=name, displayname=displayname)
     vm.update(extra)
-    event = jobs.submitted(jobid, "deployVirtualMachine", caller.actor(request_id), "VirtualMachine", vmid,
-                           req.params, {"vm": vm}, at)
-    store.commit_job(jobid, [], [event], [fx.PutVm(vm, add_job=jobid)])
-    enqueue(jobid)
+    submit_job("deployVirtualMachine", caller.actor(request_id), "VirtualMachine", vmid, req.params,
+               jobid=jobid, extra={"vm": vm}, at=at, effects=[fx.PutVm(vm, add_job=jobid), *guard_of(caller)])
     return {"jobid": jobid, "id": vmid}
 
 
@@ -65,16 +65,43 @@ def vm_command(command: str) -> Callable[[ApiRequest, Caller, str], dict[str, An
         row = state.get("vm", vmid) if is_numeric_id(vmid) else None
         if row is None or not can_see(caller, row.as_dict()):
             raise invalid_value(req.command, "id", vmid)
-        return {"jobid": queue_vm_command(command, vmid, caller.actor(request_id), req.params)}
+        return {"jobid": queue_vm_command(command, vmid, caller.actor(request_id), req.params, guard_of(caller))}
 
     return submit
 
 
-def queue_vm_command(command: str, vmid: str, actor: Mapping[str, str], params: Mapping[str, str]) -> str:
+def queue_vm_command(command: str, vmid: str, actor: Mapping[str, str], params: Mapping[str, str],
+                     guard: Sequence[fx.Effect] = ()) -> str:
     """Record a command on an existing VM as a job queued behind the VM's earlier jobs, and send it."""
-    jobid = str(state.next_value("job", settings.load().job_id_start))
-    event = jobs.submitted(jobid, command, actor, "VirtualMachine", vmid, params)
-    store.commit_job(jobid, [], [event], [fx.QueueVmJob(vmid, jobid)])
+    jobid = new_job_id()
+    return submit_job(command, actor, "VirtualMachine", vmid, params, jobid=jobid,
+                      effects=[fx.QueueVmJob(vmid, jobid), *guard])
+
+
+def guard_of(caller: Caller) -> list[fx.Effect]:
+    """What every write of a signed request commits with: its key must still be enabled (revocation is
+    effective when its answer leaves). The local stack's unsigned admin has no key to check."""
+    return [fx.RequireKey(caller.apikey)] if caller.apikey else []
+
+
+def new_job_id() -> str:
+    return str(state.next_value("job", settings.load().job_id_start))
+
+
+def submit_job(command: str, actor: Mapping[str, str], instancetype: str, instanceid: str,
+               params: Mapping[str, str], *, jobid: str | None = None, extra: Mapping[str, Any] | None = None,
+               at: str | None = None, effects: Sequence[fx.Effect] = (),
+               record: Callable[[Also], object] | None = None) -> str:
+    """The one way a job is accepted: JobSubmitted, its effects and the job's summary row in one transaction,
+    then its message. `record` commits instead when the submission carries another aggregate's event (the
+    revocation of deleteAccount and disableUser): it is handed what must ride in its transaction."""
+    jobid = jobid or new_job_id()
+    [event] = chained(None, [jobs.submitted(jobid, command, actor, instancetype, instanceid, params, extra, at)])
+    also = Also([event], [*effects, fx.PutJob(job_row(fold(jobid, [event])))])
+    if record is None:
+        store.commit(also.events, also.effects)
+    else:
+        record(also)
     enqueue(jobid)
     return jobid
 
@@ -136,7 +163,7 @@ def _names(req: ApiRequest) -> tuple[str | None, str | None]:
     """CloudStack's rule for `name`: a hostname label (letters, digits, hyphens; not starting with a digit)."""
     name = req.get("name") or None
     if name is not None and not _is_hostname(name):
-        raise ApiError(431, f"Invalid value for parameter name: {name}. The name must be a valid hostname: "
+        raise ApiError(431, f"Invalid value for parameter name: {echo(name)}. The name must be a valid hostname: "
                             "up to 63 ASCII letters, digits and hyphens, starting with a letter")
     displayname = req.get("displayname") or None
     if displayname is not None and len(displayname) > 255:

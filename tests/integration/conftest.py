@@ -70,6 +70,12 @@ class Cloud:
         assert status == 200, body
         return body["deployvirtualmachineresponse"]
 
+    def deploy_as(self, keys: tuple[str, str], **extra: str) -> dict[str, Any]:
+        params = {"zoneid": "1", "serviceofferingid": "1", "templateid": "1", **extra}
+        status, body = self.call(as_=keys, command="deployVirtualMachine", **params)
+        assert status == 200, body
+        return body["deployvirtualmachineresponse"]
+
     def job(self, jobid: str) -> dict[str, Any]:
         status, body = self.call(command="queryAsyncJobResult", jobid=jobid)
         assert status == 200, body
