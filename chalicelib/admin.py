@@ -11,7 +11,6 @@ from chalicelib.errors import CS_PERMISSION_DENIED, ApiError, echo, invalid_valu
 from chalicelib.events import Event, chained
 from chalicelib.fold import JobState, fold, job_row
 from chalicelib.listing import paging
-from chalicelib.models import StateRecord
 from chalicelib.submit import guard_of, queue_vm_command, submit_job
 from chalicelib.request import ApiRequest, is_numeric_id
 from chalicelib.wire import list_payload
@@ -29,7 +28,7 @@ def create_domain(req: ApiRequest, caller: Caller, request_id: str) -> dict[str,
 def list_domains(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
     page = paging(req)
     if caller.accounttype == ROOT_ADMIN:
-        rows = [r.as_dict() for r in StateRecord.by_kind.query("domain", StateRecord.sort.startswith("domain#"))]
+        rows = [r.as_dict() for r in state.list_rows("domain", state.Scope("all"))]
     else:
         rows = [_domain(req, caller, caller.domainid, "id")]
     rows = [r for r in rows if (not req.get("id") or r["id"] == req.get("id"))
@@ -53,12 +52,12 @@ def create_account(req: ApiRequest, caller: Caller, request_id: str) -> dict[str
 def list_accounts(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
     page = paging(req)
     if caller.accounttype == ROOT_ADMIN and req.boolean("listall", False):
-        rows = StateRecord.by_kind.query("account", StateRecord.sort.startswith("account#"))
+        scope = state.Scope("all")
     elif caller.accounttype in ADMIN_ROLES:
-        domainid = _domain(req, caller, req.get("domainid") or caller.domainid, "domainid")["id"]
-        rows = StateRecord.by_domain.query(domainid, StateRecord.sort.startswith("account#"))
+        scope = state.Scope("domain", _domain(req, caller, req.get("domainid") or caller.domainid, "domainid")["id"])
     else:
-        rows = StateRecord.by_owner.query(caller.accountid, StateRecord.sort.startswith("account#"))
+        scope = state.Scope("owner", caller.accountid)
+    rows = state.list_rows("account", scope)
     found = [r.as_dict() for r in rows]
     if caller.accounttype != ROOT_ADMIN:  # a domain admin never sees a root admin's account
         found = [a for a in found if int(a["accounttype"]) != ROOT_ADMIN or a["id"] == caller.accountid]
@@ -71,8 +70,8 @@ def list_accounts(req: ApiRequest, caller: Caller, request_id: str) -> dict[str,
 def create_user(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
     user = dict(_user_fields(req), account=_name(req, "account"))
     domain = _domain(req, caller, req.get("domainid") or caller.domainid, "domainid")
-    account = next((r.as_dict() for r in StateRecord.by_domain.query(domain["id"], StateRecord.sort.startswith(
-        "account#")) if r.as_dict()["name"] == user["account"] and r.as_dict()["state"] != "deleted"), None)
+    account = next((r.as_dict() for r in state.list_rows("account", state.Scope("domain", domain["id"]))
+                    if r.as_dict()["name"] == user["account"] and r.as_dict()["state"] != "deleted"), None)
     # only the root admin adds users to a root admin account (they would hold its powers)
     if account is None or (caller.accounttype != ROOT_ADMIN and int(account["accounttype"]) == ROOT_ADMIN):
         raise invalid_value(req.command, "account", user["account"])
@@ -149,8 +148,7 @@ def _destroy_vms_of(accountid: str, actor: Mapping[str, str]) -> None:
     """As CloudStack does when an account goes: each of its VMs gets a destroy (expunge) job, queued behind
     whatever the VM is doing; capacity and addresses come back as those jobs end. A redelivered deleteAccount
     queues them again, which is harmless (a destroyed VM is destroyed once)."""
-    live = StateRecord.by_owner.query(accountid, StateRecord.sort.startswith("vm#"),
-                                      filter_condition=~StateRecord.vmstate.is_in("Destroyed", "Expunging"))
+    live = state.list_rows("vm", state.Scope("owner", accountid), state.Filter(hide_states=state.GONE))
     for row in live:
         queue_vm_command("destroyVirtualMachine", row.id, actor, {"id": row.id, "expunge": "true"})
 

@@ -7,7 +7,6 @@ from datetime import timedelta
 from chalicelib import signing, state
 from chalicelib.accounts import ADMIN, Caller, caller_of
 from chalicelib.errors import CS_INVALID_PARAMETER_VALUE, ApiError, echo, unauthorized
-from chalicelib.models import StateRecord
 from chalicelib.request import ApiRequest, check_names
 from chalicelib.settings import Settings
 
@@ -50,7 +49,5 @@ def check_rate(apikey: str | None, config: Settings, now: float | None = None) -
     if apikey is None or config.rate_limit <= 0:
         return
     window = int(now if now is not None else time.time())
-    row = StateRecord("rate", f"{apikey}#{window}")
-    row.update(actions=[StateRecord.value.add(1), StateRecord.expires_at.set(window + 120)])
-    if int(row.value) > config.rate_limit:
+    if state.count_request(apikey, window) > config.rate_limit:
         raise ApiError(429, "You have exceeded the allowed request rate; slow down and try again")

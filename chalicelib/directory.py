@@ -178,16 +178,12 @@ def can_see(caller: acc.Caller, owned: Mapping[str, Any]) -> bool:
 
 def root_admin_accounts(domainid: str) -> list[str]:
     """Ids of the root admin accounts in a domain (what a domain admin's lists leave out)."""
-    from chalicelib.models import StateRecord
-
-    rows = StateRecord.by_domain.query(domainid, StateRecord.sort.startswith("account#"))
+    rows = state.list_rows("account", state.Scope("domain", domainid))
     return [r.as_dict()["id"] for r in rows if int(r.as_dict().get("accounttype", acc.USER)) == acc.ROOT_ADMIN]
 
 
 def users_of(accountid: str) -> list[dict[str, Any]]:
-    from chalicelib.models import StateRecord
-
-    return [r.as_dict() for r in StateRecord.by_owner.query(accountid, StateRecord.sort.startswith("user#"))]
+    return [r.as_dict() for r in state.list_rows("user", state.Scope("owner", accountid))]
 
 
 def ensure_bootstrap(apikey: str | None, secret: str | None) -> tuple[str, str, bool] | None:

@@ -4,22 +4,19 @@ Account-scoped lists read a listing index one page at a time; `count` is a Selec
 """
 from __future__ import annotations
 
-from itertools import islice
-from typing import Any, Callable, Iterable
+from dataclasses import replace
+from typing import Any, Callable
 
 from chalicelib import directory, state
 from chalicelib.accounts import DOMAIN_ADMIN, ROOT_ADMIN, Caller
 from chalicelib.errors import ApiError, invalid_value
 from chalicelib.fold import job_from_row
 from chalicelib.listing import TEMPLATE_FILTERS, Page, matches_keyword, paging, shape
-from chalicelib.models import StateRecord
-from chalicelib.rows import sort_key
 from chalicelib.request import ApiRequest, is_numeric_id
 from chalicelib.vm import STATES, public_view
 from chalicelib.wire import cloudstack_date, job_result_payload, list_payload
 
 Handler = Callable[[ApiRequest, Caller, str], dict[str, Any]]
-GONE = ("Destroyed", "Expunging")
 
 
 def inventory_list(kind: str, *, zone_scoped: bool = False) -> Handler:
@@ -56,25 +53,20 @@ def list_virtual_machines(req: ApiRequest, caller: Caller, request_id: str) -> d
     vmid = req.get("id")
     if vmid is not None and not is_numeric_id(vmid):
         raise invalid_value(req.command, "id", vmid)
-    index, key, hidden = _scope(req, caller)
-    which = StateRecord.sort == sort_key("vm", vmid) if vmid else StateRecord.sort.startswith("vm#")
-    condition = _both(_vm_condition(req, caller), hidden)
-    rows = _page_rows(index.query(key, which, filter_condition=condition, page_size=_read_size(page)), page)
-    count = _count(page, rows, lambda: index.count(key, which, filter_condition=condition))
+    scope, hidden = _scope(req, caller)
+    match = replace(_vm_filter(req, caller), id=vmid, hide_owners=hidden)
+    rows = state.list_rows("vm", scope, match, start=page.start, end=page.end())
+    count = _count(page, rows, lambda: state.count_rows("vm", scope, match))
     return list_payload("virtualmachine", [_vm_item(r) for r in rows], count)
 
 
 def list_async_jobs(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
     page = paging(req)
-    index, key, condition = _scope(req, caller)
-    if req.get("startdate"):
-        condition = _both(condition, StateRecord.created >= _iso(req, "startdate"))
-    if req.get("keyword"):
-        condition = _both(condition, StateRecord.search.contains((req.get("keyword") or "").lower()))
-    rows = _page_rows(index.query(key, StateRecord.sort.startswith("job#"), filter_condition=condition,
-                                  scan_index_forward=False, page_size=_read_size(page)), page)
-    count = _count(page, rows, lambda: index.count(key, StateRecord.sort.startswith("job#"),
-                                                   filter_condition=condition))
+    scope, hidden = _scope(req, caller)
+    match = state.Filter(created_from=_iso(req, "startdate") if req.get("startdate") else None,
+                         search=_words(req, "keyword"), hide_owners=hidden)
+    rows = state.list_rows("job", scope, match, start=page.start, end=page.end(), newest_first=True)
+    count = _count(page, rows, lambda: state.count_rows("job", scope, match))
     items = [job_result_payload(job_from_row(r.as_dict()), req.fmt) for r in rows]
     return list_payload("asyncjobs", items, count)
 
@@ -89,41 +81,34 @@ def empty_list(item: str) -> Handler:
     return handle
 
 
-def _scope(req: ApiRequest, caller: Caller) -> tuple[Any, str, Any]:
-    """Index, key and the condition that hides what the caller may not see: the caller's own account;
-    `listall=true` widens it to the domain (domain admin: less what root admins own there) or everything (root)."""
+def _scope(req: ApiRequest, caller: Caller) -> tuple[state.Scope, tuple[str, ...]]:
+    """Where to read and whose rows to hide: the caller's own account; `listall=true` widens it to the domain
+    (domain admin, less what root admins own there) or everything (root admin)."""
     listall = req.boolean("listall", False)
     if listall and caller.accounttype == ROOT_ADMIN:
-        return StateRecord.by_kind, "vm" if req.command.lower() == "listvirtualmachines" else "job", None
+        return state.Scope("all"), ()
     if listall and caller.accounttype == DOMAIN_ADMIN:
-        roots = [a for a in directory.root_admin_accounts(caller.domainid) if a != caller.accountid]
-        return StateRecord.by_domain, caller.domainid, ~StateRecord.owner.is_in(*roots) if roots else None
-    return StateRecord.by_owner, caller.accountid, None
+        roots = tuple(a for a in directory.root_admin_accounts(caller.domainid) if a != caller.accountid)
+        return state.Scope("domain", caller.domainid), roots
+    return state.Scope("owner", caller.accountid), ()
 
 
-def _both(first: Any, second: Any) -> Any:
-    return second if first is None else first if second is None else first & second
-
-
-def _vm_condition(req: ApiRequest, caller: Caller) -> Any:
-    parts: list[Any] = []
+def _vm_filter(req: ApiRequest, caller: Caller) -> state.Filter:
     wanted_state = req.get("state")
-    if wanted_state and wanted_state.lower() != "present":
-        parts.append(StateRecord.vmstate == wanted_state)
-    elif wanted_state or caller.accounttype not in (ROOT_ADMIN, DOMAIN_ADMIN):
-        parts.append(~StateRecord.vmstate.is_in(*GONE))  # users do not see destroyed VMs
-    if req.get("zoneid"):
-        parts.append(StateRecord.zoneid == req.get("zoneid"))
-    for name in ("name", "keyword"):
-        if req.get(name):
-            parts.append(StateRecord.search.contains((req.get(name) or "").lower()))
-    condition = None
-    for part in parts:
-        condition = part if condition is None else condition & part
-    return condition
+    present = wanted_state is not None and wanted_state.lower() == "present"
+    # users never see destroyed VMs; admins do unless they ask for `present` ones
+    hide = state.GONE if present or (not wanted_state and caller.accounttype not in (ROOT_ADMIN, DOMAIN_ADMIN)) \
+        else ()
+    return state.Filter(state=wanted_state if wanted_state and not present else None, hide_states=hide,
+                        zoneid=req.get("zoneid") or None, search=_words(req, "name") + _words(req, "keyword"))
 
 
-def _vm_item(row: StateRecord) -> dict[str, Any]:
+def _words(req: ApiRequest, name: str) -> tuple[str, ...]:
+    value = req.get(name)
+    return ((value or "").lower(),) if value else ()
+
+
+def _vm_item(row: Any) -> dict[str, Any]:
     item = public_view(row.as_dict(), cloudstack_date)
     if row.pending:  # a job is at work on it
         item.update(jobid=str(min(row.pending)), jobstatus=0)
@@ -149,21 +134,11 @@ def _page_of(item: str, items: list[dict[str, Any]], page: Page) -> dict[str, An
     return list_payload(item, items[page.start:page.end()], len(items))
 
 
-def _count(page: Page, rows: list[StateRecord], count_all: Callable[[], int]) -> int:
+def _count(page: Page, rows: list[Any], count_all: Callable[[], int]) -> int:
     """`count` is the total: when the first page holds every match it is known; otherwise a Select=COUNT query."""
     if page.start == 0 and (page.size is None or len(rows) < page.size):
         return len(rows)
     return int(count_all())
-
-
-def _page_rows(rows: Iterable[StateRecord], page: Page) -> list[StateRecord]:
-    return list(islice(rows, page.start, page.end()))
-
-
-def _read_size(page: Page) -> int:
-    """DynamoDB page size: enough for the slice asked for, no more (capped at 1,000 per request)."""
-    end = page.end()
-    return 1000 if end is None else max(1, min(end, 1000))
 
 
 def _iso(req: ApiRequest, name: str) -> str:

@@ -1,11 +1,20 @@
-"""Reads of the state table and the atomic id counters."""
+"""The state table's one door: reads by key, the listing indexes, the atomic counters and the rate windows.
+
+Only this module (and the store, which writes) knows the table's key design: rows are (`kind`, `id`); the
+listing indexes are keyed by kind (`by-kind`), owning account (`by-owner`) or domain (`by-domain`), each sorted
+by `sort` (`vm#000000000100`). Callers say what they want (`Scope`, `Filter`), never how it is stored.
+"""
 from __future__ import annotations
 
-from typing import Iterable
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any, Iterable
 
 from chalicelib.models import StateRecord
+from chalicelib.rows import sort_key
 
 Key = tuple[str, str]
+GONE = ("Destroyed", "Expunging")
 
 
 def get(kind: str, id_: str) -> StateRecord | None:
@@ -24,6 +33,7 @@ def get_many(keys: Iterable[Key]) -> dict[Key, StateRecord]:
 
 
 def list_kind(kind: str) -> list[StateRecord]:
+    """Every row of a kind by its table key (inventory: zones, hosts, offerings, networks)."""
     return list(StateRecord.query(kind, consistent_read=True))
 
 
@@ -32,3 +42,75 @@ def next_value(counter: str, start: int) -> int:
     row = StateRecord("counter", counter)
     row.update(actions=[StateRecord.value.set((StateRecord.value | (start - 1)) + 1)])
     return int(row.value)
+
+
+def count_request(apikey: str, window: int) -> int:
+    """Count one request of a key in a one-second window; answer the window's count (rows expire by TTL)."""
+    row = StateRecord("rate", f"{apikey}#{window}")
+    row.update(actions=[StateRecord.value.add(1), StateRecord.expires_at.set(window + 120)])
+    return int(row.value)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A listing partition: every row of a kind (`all`), an account's (`owner`) or a domain's (`domain`)."""
+
+    by: str
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class Filter:
+    """What a listed row must match; empty fields match everything."""
+
+    id: str | None = None
+    state: str | None = None
+    hide_states: tuple[str, ...] = ()
+    zoneid: str | None = None
+    search: tuple[str, ...] = ()  # lowercased words the row's names must contain
+    created_from: str | None = None
+    hide_owners: tuple[str, ...] = ()
+
+
+def list_rows(kind: str, scope: Scope, match: Filter = Filter(), *, start: int = 0, end: int | None = None,
+           newest_first: bool = False) -> list[StateRecord]:
+    """Rows `start:end` of a kind in the scope, in id order (or newest first), read one index page at a time."""
+    index, key = _index(kind, scope)
+    page_size = 1000 if end is None else max(1, min(end, 1000))
+    rows = index.query(key, _range(kind, match), filter_condition=_condition(match),
+                       scan_index_forward=not newest_first, page_size=page_size)
+    return list(islice(rows, start, end))
+
+
+def count_rows(kind: str, scope: Scope, match: Filter = Filter()) -> int:
+    index, key = _index(kind, scope)
+    return int(index.count(key, _range(kind, match), filter_condition=_condition(match)))
+
+
+def _index(kind: str, scope: Scope) -> tuple[Any, str]:
+    if scope.by == "all":
+        return StateRecord.by_kind, kind
+    return (StateRecord.by_owner if scope.by == "owner" else StateRecord.by_domain), scope.key
+
+
+def _range(kind: str, match: Filter) -> Any:
+    return StateRecord.sort == sort_key(kind, match.id) if match.id else StateRecord.sort.startswith(f"{kind}#")
+
+
+def _condition(match: Filter) -> Any:
+    parts: list[Any] = []
+    if match.state:
+        parts.append(StateRecord.vmstate == match.state)
+    if match.hide_states:
+        parts.append(~StateRecord.vmstate.is_in(*match.hide_states))
+    if match.zoneid:
+        parts.append(StateRecord.zoneid == match.zoneid)
+    parts += [StateRecord.search.contains(word) for word in match.search]
+    if match.created_from:
+        parts.append(StateRecord.created >= match.created_from)
+    if match.hide_owners:
+        parts.append(~StateRecord.owner.is_in(*match.hide_owners))
+    condition = None
+    for part in parts:
+        condition = part if condition is None else condition & part
+    return condition
