@@ -10,7 +10,7 @@ from chalicelib import vm as vms
 from chalicelib.errors import ConcurrencyConflict, InsufficientCapacity
 from chalicelib.events import Event
 from chalicelib.fold import JobState, fold
-from chalicelib.placement import HostLoad, address_at, choose_host
+from chalicelib.placement import HostLoad, address_at, choose_host, decide_deploy
 from chalicelib.queue import send_job
 from chalicelib.vmstates import START_CAPACITY_ERROR, capacity_refusal, plan
 from chalicelib.wire import cloudstack_date
@@ -55,22 +55,17 @@ def execute(job: JobState, history: Sequence[Event], vm: Mapping[str, Any], acto
 
 
 def deploy(run: Run) -> None:
+    """Decide from a fresh snapshot of the hosts and the next free address, commit; decide again on a lost race."""
     startvm = (run.job.params or {}).get("startvm", "true").lower() != "false"
     network = _default_network(run.vm)
+    nicid = str(state.next_value("nic", settings.load().nic_id_start))
     for _ in range(MAX_PLACEMENT_TRIES):
-        host = _choose(run.vm) if startvm else None
-        if startvm and host is None:
-            run.fail(jobs.CAPACITY_ERROR, jobs.capacity_text(run.vm["id"]), vms.with_state(run.vm, "Error"))
+        decision = decide_deploy(run.vm, _hosts(run.vm), network, _next_address(network), nicid, startvm)
+        if decision.error:
+            run.fail(*decision.error, decision.final)
             return
-        ip = _next_address(network)
-        nic = vms.nic(str(state.next_value("nic", settings.load().nic_id_start)), network, ip)
-        effects: list[fx.Effect] = [fx.LeaseIp(network["id"], ip, run.vm["id"])]
-        final = dict(run.vm, nic=[nic], state="Stopped")
-        if host is not None:
-            final = vms.placed(run.vm, host.host, [nic], "Running")
-            effects.append(fx.ReserveCapacity(host.id, *vms.needs(run.vm)))
         try:
-            run.finish(final, effects)
+            run.finish(decision.final, decision.effects)
             return
         except (InsufficientCapacity, store.IpTaken) as exc:
             log.info("job %s: retrying placement (%s)", run.job.jobid, exc)
@@ -126,12 +121,15 @@ def is_turn(job: JobState, vm_row: Any) -> bool:
     return not pending or min(pending) == int(job.jobid)
 
 
+def _hosts(vm: Mapping[str, Any]) -> list[HostLoad]:
+    """A snapshot of the hosts of the VM's zone that run its hypervisor, with their free capacity."""
+    return [HostLoad(r.as_dict(), int(r.free_cpu or 0), int(r.free_memory or 0))
+            for r in state.list_kind("host") if r.as_dict().get("zoneid") == vm["zoneid"]
+            and r.as_dict().get("hypervisor", vm["hypervisor"]) == vm["hypervisor"]]
+
+
 def _choose(vm: Mapping[str, Any]) -> HostLoad | None:
-    """Hosts of the VM's zone that run its hypervisor, least loaded first."""
-    loads = [HostLoad(r.as_dict(), int(r.free_cpu or 0), int(r.free_memory or 0))
-             for r in state.list_kind("host") if r.as_dict().get("zoneid") == vm["zoneid"]
-             and r.as_dict().get("hypervisor", vm["hypervisor"]) == vm["hypervisor"]]
-    return choose_host(loads, *vms.needs(vm))
+    return choose_host(_hosts(vm), *vms.needs(vm))
 
 
 def _default_network(vm: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,9 +1,13 @@
-"""Where a VM goes: the host-choice policy and the order addresses are tried in. Pure."""
+"""Where a VM goes: the host-choice policy, the order addresses are tried in, and the deploy decision. Pure."""
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Collection, Mapping, Sequence
+
+from chalicelib import effects as fx
+from chalicelib import jobs
+from chalicelib import vm as vms
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,32 @@ def choose_host(hosts: Sequence[HostLoad], cpu: int, memory: int,
     if not fits:
         return None
     return max(fits, key=lambda h: (h.free_memory, h.free_cpu, -_numeric(h.id)))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a job does to its VM: the VM's document afterwards and the effects that commit with the job's end,
+    or `error` (code, text), with which the job fails leaving the VM as `final` says."""
+
+    final: Mapping[str, Any]
+    effects: list[fx.Effect] = field(default_factory=list)
+    error: tuple[int, str] | None = None
+
+
+def decide_deploy(vm: Mapping[str, Any], hosts: Sequence[HostLoad], network: Mapping[str, Any], ip: str,
+                  nicid: str, startvm: bool) -> Decision:
+    """A new VM gets its NIC (the address leased) and, when started, the least loaded host with room; with no
+    host it fails 551 in state Error, holding nothing. The commit's conditions, not this choice, guarantee the
+    host and the address are still free: on a lost race the caller decides again from a fresh snapshot."""
+    cpu, memory = vms.needs(vm)
+    host = choose_host(hosts, cpu, memory) if startvm else None
+    if startvm and host is None:
+        return Decision(vms.with_state(vm, "Error"), error=(jobs.CAPACITY_ERROR, jobs.capacity_text(str(vm["id"]))))
+    nic = vms.nic(nicid, network, ip)
+    effects: list[fx.Effect] = [fx.LeaseIp(str(network["id"]), ip, str(vm["id"]))]
+    if host is None:
+        return Decision(dict(vm, nic=[nic], state="Stopped"), effects)
+    return Decision(vms.placed(vm, host.host, [nic], "Running"), [*effects, fx.ReserveCapacity(host.id, cpu, memory)])
 
 
 def address_count(cidr: str, gateway: str) -> int:

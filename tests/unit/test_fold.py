@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chalicelib import events as ev
 from chalicelib import jobs
@@ -76,3 +78,43 @@ def test_illegal_streams_are_refused(mangle):
 def test_upcasting_rejects_an_unknown_schema_version():
     with pytest.raises(ValueError):
         ev.upcast(ev.JOB_SUBMITTED, 99, {})
+
+
+# Laws of the fold (hypothesis): any valid prefix folds; nothing follows the terminal event.
+
+
+def valid_stream(attempts: int, progress: list[int], end: str) -> list[ev.Event]:
+    stream = [submitted()]
+    for attempt in range(1, attempts + 1):
+        stream += jobs.start(fold("1", stream), attempt, ACTOR)
+    for procstatus in progress:
+        job = fold("1", stream)
+        stream.append(ev.new_event("job#1", job.version + 1, ev.JOB_PROGRESSED, {"procstatus": procstatus}, ACTOR))
+    job = fold("1", stream)
+    if end == "completed":
+        stream.append(jobs.completed(job, {"virtualmachine": {"id": "100"}}, ACTOR))
+    elif end == "failed":
+        stream.append(jobs.failed(job, 551, "no room", ACTOR))
+    return stream
+
+
+streams = st.builds(valid_stream, st.integers(0, 3), st.lists(st.integers(0, 5), max_size=3),
+                    st.sampled_from(["pending", "completed", "failed"]))
+
+
+@given(streams, st.data())
+def test_folding_any_valid_prefix_never_raises(stream, data):
+    cut = data.draw(st.integers(1, len(stream)))
+    job = fold("1", stream[:cut])
+    assert job.version == cut and (job.finished == (stream[cut - 1].type in ev.TERMINAL_TYPES))
+
+
+@given(streams, st.sampled_from([ev.JOB_STARTED, ev.JOB_PROGRESSED, ev.JOB_COMPLETED, ev.JOB_FAILED]))
+def test_the_terminal_event_is_always_the_last(stream, extra_type):
+    job = fold("1", stream)
+    if not job.finished:
+        return
+    extra = ev.new_event("job#1", job.version + 1, extra_type, {"attempt": 1, "procstatus": 1, "result": {},
+                                                                 "code": 530, "text": "x"}, ACTOR)
+    with pytest.raises(IllegalStream):
+        fold("1", [*stream, extra])
