@@ -27,6 +27,22 @@ def test_keys_create_an_account_whose_new_keys_sign_requests(cloud, capsys):
     assert api.handle(api.HttpRequest("GET", parse_qsl(urlsplit(url.strip()).query))).status == 401
 
 
+def test_sign_accepts_keys_that_start_with_a_dash(cloud, capsys):
+    from chalicelib import directory, state
+
+    admin = state.get("user", "2").as_dict()
+    key, secret = directory.register_keys(admin, {"system": "test"}, "-dash-key", "-dash-secret")
+    code, url = run(capsys, "sign", "--key", key, "--secret", secret, "command=listZones", "response=json")
+    assert code == 0
+    assert api.handle(api.HttpRequest("GET", parse_qsl(urlsplit(url.strip()).query))).status == 200
+
+
+def test_generated_keys_never_start_with_a_dash():
+    from chalicelib.accounts import new_key_pair
+
+    assert not any(k.startswith("-") for _ in range(2000) for k in new_key_pair())
+
+
 def test_inventory_load_is_idempotent_and_refuses_a_different_inventory(cloud, capsys):
     assert run(capsys, "inventory", "load") == (0, "inventory: already recorded (nothing to do)\n")
     code, out = run(capsys, "inventory", "load", "--file", "chalicelib/inventories/two-zones.json")
