@@ -1,9 +1,14 @@
 """Nothing accepted is lost, nothing stays pending forever: the sweeper and the bounded attempts."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
+from botocore.exceptions import ClientError
+
 from chalicelib import settings
+from chalicelib.models import StateRecord
+from chalicelib.queue import JobMessage
 from chalicelib.sweeper import sweep
 from tests.faults import harness
 
@@ -63,3 +68,69 @@ def test_the_sweeper_reads_only_unfinished_jobs(cloud):
     cloud.run_worker()
     cloud.deploy()
     assert sweep(later(settings.load().sweep_after_seconds + 1)).seen == 1
+
+
+class FailSendsOf(harness.Faults):
+    """Every SendMessage naming one of `jobids` fails (a message that can never be sent); other calls pass."""
+
+    def __init__(self, *jobids: str) -> None:
+        super().__init__()
+        self.jobids = jobids
+
+    def before_call(self, model, params=None, **_):
+        if model.name == "SendMessage" and JobMessage.from_body(json.loads(params["body"])["MessageBody"]).jobid \
+                in self.jobids:
+            self.injected["errors"] += 1
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "injected fault"}}, model.name)
+
+
+def lost_jobs(cloud, count: int) -> list[str]:
+    """Jobs accepted whose messages were lost."""
+    jobids = [cloud.deploy(startvm="false")["jobid"] for _ in range(count)]
+    cloud.receive()  # received and never processed or deleted: hidden until the visibility timeout
+    return jobids
+
+
+def test_a_failed_send_is_counted_and_the_round_goes_on(cloud):
+    jobids = lost_jobs(cloud, 3)
+    with harness.active(harness.Faults(fail_on="sqs:SendMessage")) as faults:
+        report = sweep(later(settings.load().sweep_after_seconds + 1))
+    assert faults.injected["errors"] == 1
+    assert (report.seen, report.requeued, report.errors) == (3, 2, 1)
+    assert sweep(later(settings.load().sweep_after_seconds + 1)).requeued == 3  # the next round sends it again
+    cloud.run_worker()
+    assert [cloud.job(j)["jobstatus"] for j in jobids] == [1, 1, 1]
+
+
+def test_a_job_that_never_sends_does_not_starve_the_others(cloud):
+    stuck, *others = lost_jobs(cloud, 3)  # the oldest comes first in every round
+    with harness.active(FailSendsOf(stuck)) as faults:
+        report = sweep(later(settings.load().sweep_after_seconds + 1))
+        assert (report.seen, report.requeued, report.errors) == (3, 2, 1)
+        cloud.run_worker()
+        report = sweep(later(settings.load().sweep_after_seconds + 1))
+        assert (report.seen, report.requeued, report.errors) == (1, 0, 1)
+    assert faults.injected["errors"] == 2
+    assert [cloud.job(j)["jobstatus"] for j in others] == [1, 1]
+    # past its deadline it is failed, which needs no send: nothing stays pending forever
+    with harness.active(FailSendsOf(stuck)):
+        report = sweep(later(settings.load().job_deadline_seconds + 1))
+    assert (report.failed, report.errors) == (1, 0)
+    assert cloud.job(stuck)["jobresultcode"] == 530
+
+
+def test_a_malformed_job_row_is_counted_and_the_others_are_swept(cloud):
+    [jobid] = lost_jobs(cloud, 1)
+    StateRecord("job", "999999", sort="job#000000999999", unfinished="pending", data={"jobid": "999999"}).save()
+    report = sweep(later(settings.load().sweep_after_seconds + 1))
+    assert (report.seen, report.requeued, report.errors) == (2, 1, 1)
+    cloud.run_worker()
+    assert cloud.job(jobid)["jobstatus"] == 1
+
+
+def test_a_listing_that_fails_ends_the_round_counted_not_raised(cloud):
+    lost_jobs(cloud, 1)
+    with harness.active(harness.Faults(fail_on="dynamodb:Query")):
+        report = sweep(later(settings.load().sweep_after_seconds + 1))
+    assert (report.seen, report.requeued, report.errors) == (0, 0, 1)
+    assert sweep(later(settings.load().sweep_after_seconds + 1)).requeued == 1
