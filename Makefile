@@ -53,3 +53,13 @@ lint-template: venv
 # Benchmarks (not tests): writes bench/RESULTS.md.
 bench: venv
 	$(PY) -m bench.run_all
+
+# Soak (not CI): the randomized fault test at 1,000 jobs for several seeds, each with a one-hour timeout
+# (CI's is 120 s per test). SOAK_JOBS=… SOAK_SEEDS=3,7,… to change.
+SOAK_JOBS ?= 1000
+SOAK_SEEDS ?= 3,7,11,20261127
+
+.PHONY: soak
+
+soak: venv
+	$(PY) -m bench.soak --jobs $(SOAK_JOBS) --seeds $(SOAK_SEEDS) --timeout 3600
