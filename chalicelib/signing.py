@@ -47,6 +47,12 @@ def sign(text: str, secret: str) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
+def signed(pairs: Pairs, apikey: str, secret: str) -> list[tuple[str, str]]:
+    """`pairs` as a client sends them: with `apiKey`, and the signature over CloudStack's canonical string."""
+    out = [*pairs, ("apiKey", apikey)]
+    return [*out, ("signature", sign(string_to_sign(out), secret))]
+
+
 def candidates(pairs: Pairs) -> Iterable[str]:
     seen = set()
     for lowercase_sort, literal, escaped in VARIANTS:

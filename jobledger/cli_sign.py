@@ -30,6 +30,5 @@ def run(args: argparse.Namespace) -> int:
 
 def signed_url(url: str, pairs: list[Any], key: str, secret: str, expires_in: int = 600) -> str:
     expires = (datetime.now(timezone.utc) + timedelta(seconds=expires_in)).strftime("%Y-%m-%dT%H:%M:%S%z")
-    pairs = [*pairs, ("apiKey", key), ("signatureVersion", "3"), ("expires", expires)]
-    pairs.append(("signature", signing.sign(signing.string_to_sign(pairs), secret)))
+    pairs = signing.signed([*pairs, ("signatureVersion", "3"), ("expires", expires)], key, secret)
     return url + "?" + "&".join(f"{n}={quote(v, safe='')}" for n, v in pairs)

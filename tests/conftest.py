@@ -1,4 +1,5 @@
-"""Shared test setup: fake AWS credentials before any client exists, and moto imported first."""
+"""Shared test setup: fake AWS credentials and quiet settings before any client exists. AWS hooks are installed
+only where tests use AWS (moto in tests/harness.py, the fault hook in tests/faults/): tests/unit has none."""
 from __future__ import annotations
 
 import os
@@ -12,9 +13,3 @@ os.environ["JOBLEDGER_PROVISION_SECONDS"] = "0"
 os.environ["JOBLEDGER_RATE_LIMIT"] = "0"  # the rate-limit tests set their own
 for _name in ("JOBLEDGER_STAGE", "JOBLEDGER_ALLOW_UNSIGNED", "JOBLEDGER_ADMIN_API_KEY", "JOBLEDGER_ADMIN_SECRET_KEY"):
     os.environ.pop(_name, None)
-
-import moto  # noqa: E402,F401  (must come before any botocore client is made)
-
-from tests.faults import harness  # noqa: E402
-
-harness.install()  # before any client exists, so every client carries the (idle) fault hook

@@ -33,8 +33,7 @@ class Stack:
         """GET as a signing client would send it (as the admin), or unsigned."""
         pairs = list(params.items())
         if signed:
-            pairs.append(("apiKey", ADMIN_KEY))
-            pairs.append(("signature", signing.sign(signing.string_to_sign(pairs), ADMIN_SECRET)))
+            pairs = signing.signed(pairs, ADMIN_KEY, ADMIN_SECRET)
         return requests.get(self.url, params=pairs, timeout=10)
 
     def json(self, **params: str) -> tuple[int, dict[str, Any]]:

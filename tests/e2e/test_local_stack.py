@@ -77,9 +77,8 @@ def test_errors_are_cloudstack_error_responses(stack):
 
 
 def test_a_form_post_is_answered_like_a_get(stack):
-    pairs = [("command", "deployVirtualMachine"), ("zoneid", "1"), ("serviceofferingid", "1"), ("templateid", "1"),
-             ("response", "json"), ("apiKey", ADMIN_KEY)]
-    pairs.append(("signature", signing.sign(signing.string_to_sign(pairs), ADMIN_SECRET)))
+    pairs = signing.signed([("command", "deployVirtualMachine"), ("zoneid", "1"), ("serviceofferingid", "1"),
+                            ("templateid", "1"), ("response", "json")], ADMIN_KEY, ADMIN_SECRET)
     reply = requests.post(stack.url, data=pairs, timeout=10)
     assert reply.status_code == 200
     assert reply.json()["deployvirtualmachineresponse"]["jobid"] == "1"

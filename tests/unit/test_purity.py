@@ -19,3 +19,12 @@ def test_pure_module_imports_no_io_library(module):
             "print(','.join(bad)); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, f"chalicelib.{module} pulls in {done.stdout.strip()} {done.stderr}"
+
+
+def test_the_shared_test_setup_installs_no_aws_hooks():
+    """tests/unit runs with the root conftest only: no moto, no botocore, no fault hook."""
+    code = ("import runpy, sys; runpy.run_path('tests/conftest.py'); "
+            "bad = [m for m in ('moto', 'botocore', 'tests.faults.harness') if m in sys.modules]; "
+            "print(','.join(bad)); sys.exit(1 if bad else 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, f"the root conftest pulls in {done.stdout.strip()} {done.stderr}"
