@@ -1,4 +1,5 @@
-"""jobledger's Lambdas: the CloudStack API route and the SQS worker. A router only: logic is in chalicelib."""
+"""jobledger's Lambdas: the CloudStack API route, the SQS worker, the sweeper and the log sealer. A router only:
+logic is in chalicelib."""
 from __future__ import annotations
 
 from typing import Any
@@ -32,3 +33,11 @@ def job_worker(event: Any) -> dict[str, Any]:
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def job_sweeper(event: Any) -> dict[str, int]:
     return vars(sweeper.sweep())
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def log_sealer(event: Any) -> dict[str, Any]:
+    """Invariant 8: every stream's head sealed hourly, the digest logged where table edits cannot reach."""
+    from chalicelib import audit_sealer  # only this function needs it: the API's cold start does not pay
+
+    return audit_sealer.record_seal()

@@ -8,10 +8,12 @@ from typing import Any, Mapping, Sequence
 
 from chalicelib import events as ev
 from chalicelib.audit_compare import Divergence, compare
+from chalicelib.audit_heads import check_heads, recorded_heads
 from chalicelib.audit_replay import Rebuilt, host_usage, jobs_by_status, replay, stream_order
 from chalicelib.audit_table import Key, Row
 from chalicelib.audit_verify import Problem, check_stream, stream_kind
 from chalicelib.fold import JobState
+from chalicelib.rows import Head
 
 
 @dataclass
@@ -23,6 +25,7 @@ class Verified:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     events: int = 0
+    heads_checked: bool = False  # each stream's end compared with the head the state rows record
 
 
 @dataclass
@@ -42,7 +45,8 @@ class Audit:
         return not self.problems and not self.divergences
 
 
-def verify(stored: Mapping[str, Sequence[ev.Event]]) -> Verified:
+def verify(stored: Mapping[str, Sequence[ev.Event]], recorded: Mapping[str, Head] | None = None) -> Verified:
+    """Every stream's integrity; with the heads the state rows record, its completeness too."""
     out = Verified()
     for stream in sorted(stored, key=stream_order):
         checked = check_stream(stream, stored[stream])
@@ -52,15 +56,20 @@ def verify(stored: Mapping[str, Sequence[ev.Event]]) -> Verified:
         out.problems += checked.problems
         out.warnings += checked.warnings
         out.events += len(stored[stream])
+    if recorded is not None:
+        out.problems += check_heads(stored, recorded)
+        out.heads_checked = True
     return out
 
 
 def audit(stored: Mapping[str, Sequence[ev.Event]], rows: Mapping[Key, Row] | None,
           as_of: str | None = None) -> Audit:
-    """Verify, replay (up to `as_of`), and compare with `rows` unless travelling in time (or rows is None)."""
-    verified = verify(stored)
+    """Verify (with the heads `rows` record), replay (up to `as_of`), and compare with `rows` unless travelling
+    in time (or rows is None)."""
+    rows = rows if as_of is None else None  # travelling in time compares nothing
+    verified = verify(stored, None if rows is None else recorded_heads(rows))
     rebuilt = replay(verified.streams, as_of, verified.jobs)
-    divergences = compare(rebuilt, rows) if rows is not None and as_of is None else []
+    divergences = [] if rows is None else compare(rebuilt, rows)
     return Audit(verified, rebuilt, divergences, as_of)
 
 

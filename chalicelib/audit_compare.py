@@ -11,11 +11,15 @@ from typing import Any, Mapping
 from chalicelib.audit_replay import Rebuilt
 from chalicelib.audit_table import UNEXPLAINED_KINDS, Key, Row
 from chalicelib.fold import job_from_row
+from chalicelib.rows import HEAD_KIND
 from chalicelib.wire import job_result_payload
 
 # Fields the log never holds (secrets): not compared; a key's secret is checked against the logged digest.
 UNLOGGED_FIELDS = {"user": ("password",), "apikey": ("secret",)}
 ABSENT = "(absent)"
+# Streams' heads (head rows, the `head` of job rows) are the log's own completeness, checked by audit_heads as
+# tampering: compared here too, one edit would be reported twice, once as drift.
+HEAD_FIELD = "head"
 SHOWN = 160  # characters of a value shown in a report line
 
 
@@ -40,7 +44,7 @@ def shown(value: Any) -> str:
 def compare(rebuilt: Rebuilt, stored: Mapping[Key, Row]) -> list[Divergence]:
     """Every row either side holds (counters and rate windows aside), field by field; then the API's view."""
     replayed = rebuilt.table.rows
-    keys = {k for k in (*replayed, *stored) if k[0] not in UNEXPLAINED_KINDS}
+    keys = {k for k in (*replayed, *stored) if k[0] not in UNEXPLAINED_KINDS and k[0] != HEAD_KIND}
     out: list[Divergence] = []
     for kind, id_ in sorted(keys, key=_order):
         mine, theirs = replayed.get((kind, id_)), stored.get((kind, id_))
@@ -63,7 +67,7 @@ def _order(key: Key) -> tuple[str, int, str]:
 def _fields(kind: str, id_: str, stored: Row, replayed: Row) -> list[Divergence]:
     out = []
     skip = UNLOGGED_FIELDS.get(kind, ())
-    for name in sorted({*stored, *replayed} - {"kind", "id"}):
+    for name in sorted({*stored, *replayed} - {"kind", "id", HEAD_FIELD}):
         theirs, mine = _plain(stored.get(name, ABSENT)), _plain(replayed.get(name, ABSENT))
         if name == "data" and isinstance(theirs, dict) and isinstance(mine, dict):
             theirs = {k: v for k, v in theirs.items() if k not in skip}

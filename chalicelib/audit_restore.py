@@ -1,7 +1,7 @@
 """Export the log as JSON Lines, and import it into empty tables: the events as they were, every state row
-rebuilt by replay, id counters set past every id the log used. Secrets (key secrets, password hashes)
-never enter the log: they travel in a separate file, and a key secret is restored only if it matches the
-digest the log recorded.
+rebuilt by replay with each stream's head, id counters set past every id the log used. Secrets (key secrets,
+password hashes) never enter the log: they travel in a separate file, and a key secret is restored only if it
+matches the digest the log recorded.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping, TextIO
 from pynamodb.models import Model
 
 from chalicelib import audit, logreader
+from chalicelib.audit_heads import with_heads
 from chalicelib.audit_jsonl import log_lines, read_lines
 from chalicelib.audit_replay import counters, replay
 from chalicelib.audit_table import Row
@@ -86,7 +87,8 @@ def import_log(lines: Iterable[str], secrets: Secrets | None = None) -> Imported
                             + "\n".join(str(p) for p in rebuilt.problems))
     if not logreader.is_empty():
         raise ImportRefused("the tables are not empty: import writes only into empty tables")
-    rows, dropped = _with_secrets(rebuilt.table.rows, rebuilt.secret_digests, secrets or {})
+    # each stream's head as the store records it, so that the imported stack verifies clean
+    rows, dropped = _with_secrets(with_heads(rebuilt.table.rows, stored), rebuilt.secret_digests, secrets or {})
     numbers = counters(rebuilt)
     _write(EventRecord, (to_record(e) for events in stored.values() for e in events))
     _write(StateRecord, [*(_state_record(k, r) for k, r in rows.items()),

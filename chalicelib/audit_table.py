@@ -11,8 +11,8 @@ from chalicelib.inventory import host_capacity
 from chalicelib.rows import Row, job_attributes, vm_attributes
 
 Key = tuple[str, str]
-# Rows no event explains: id counters, address cursors and rate-limit windows.
-UNEXPLAINED_KINDS = ("counter", "rate")
+# Rows no event explains: id counters, address cursors, rate-limit windows and recorded seals.
+UNEXPLAINED_KINDS = ("counter", "rate", "seal")
 # VM states that hold no address (their NICs were given back, or never taken).
 ADDRESSLESS_STATES = ("Destroyed", "Expunging", "Error")
 

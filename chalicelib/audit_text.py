@@ -1,20 +1,24 @@
 """The audit's reports as plain text: problems and divergences first, one per line, then the totals. Pure."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from chalicelib.audit import Audit, Verified, job_line, totals
+from chalicelib.audit_verify import Problem
 
 WARNINGS_SHOWN = 3
 VERIFIED = "every stream contiguous from seq 1, hash chain intact, transitions legal, schemas known"
+HEADS = ", each ending at the head the state rows record"
 
 
-def verify_text(verified: Verified) -> str:
-    """`audit verify`: integrity only."""
-    lines = [f"PROBLEM {p}" for p in verified.problems] + _warnings(verified)
+def verify_text(verified: Verified, against: tuple[Sequence[Problem], str] | None = None) -> str:
+    """`audit verify`: integrity, completeness against the recorded heads, and against a seal if given."""
+    problems = [*verified.problems, *(against[0] if against else ())]
+    lines = [f"PROBLEM {p}" for p in problems] + _warnings(verified)
     lines.append(f"log: {verified.events:,} events in {len(verified.streams):,} streams")
-    lines.append(f"verified: {_verdict(verified)}" if not verified.problems
-                 else f"NOT INTACT: {len(verified.problems)} problems")
+    if against:
+        lines.append(f"against {against[1]}")
+    lines.append(f"verified: {_verdict(verified)}" if not problems else f"NOT INTACT: {len(problems)} problems")
     return "\n".join(lines)
 
 
@@ -63,9 +67,10 @@ def _totals_lines(t: Mapping[str, Any]) -> list[str]:
 
 
 def _verdict(verified: Verified) -> str:
+    verdict = VERIFIED + (HEADS if verified.heads_checked else "")
     if not verified.warnings:
-        return VERIFIED
-    return VERIFIED.replace("hash chain intact", f"hash chain intact but for {len(verified.warnings):,} weak links")
+        return verdict
+    return verdict.replace("hash chain intact", f"hash chain intact but for {len(verified.warnings):,} weak links")
 
 
 def _warnings(verified: Verified) -> list[str]:

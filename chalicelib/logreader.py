@@ -1,5 +1,5 @@
-"""Reading the whole event log and the whole state table for the audit: parallel Scan segments, paged, with
-a progress line on stderr. Never on a request path: only the audit tool scans whole tables.
+"""Reading the whole event log and the whole state table for the audit (parallel Scan segments, paged, with
+a progress line on stderr), and every stream's recorded head for seals. Never on a request path.
 """
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from typing import Any, Callable, Iterable, TextIO, TypeVar
 from chalicelib.audit_table import Key, Row
 from chalicelib.events import Event
 from chalicelib.models import EventRecord, StateRecord
+from chalicelib.rows import HEAD_KIND, Head, key_stream, parse_head
+
+SEAL_KIND = "seal"
 
 SEGMENTS = 4
 PAGE_SIZE = 1000
@@ -77,6 +80,25 @@ def read_state(segments: int = SEGMENTS, progress: Progress | None = None) -> di
 def read_stream(stream: str) -> list[Event]:
     """One stream as stored: one strongly consistent, paged Query."""
     return [raw_event(r) for r in EventRecord.query(stream, consistent_read=True)]
+
+
+def read_heads() -> dict[str, Head]:
+    """Every stream's head as the state rows record it: the job rows' `head` and the head rows, read with two
+    paged Queries projected to the keys and the head (O(streams); never on a request path)."""
+    out: dict[str, Head] = {}
+    for kind in ("job", HEAD_KIND):
+        for record in StateRecord.query(kind, consistent_read=True, page_size=PAGE_SIZE,
+                                        attributes_to_get=["kind", "id", "head"]):
+            if record.head:
+                stream = key_stream(kind, record.id)
+                out[stream] = parse_head(stream, record.head)
+    return out
+
+
+def read_seals() -> list[dict[str, Any]]:
+    """The seals recorded in the state table (`seal` rows), oldest first: a convenience, not a proof (whoever
+    edits the tables edits them too; the digests logged elsewhere are what counts)."""
+    return [dict(r.data or {}) for r in StateRecord.query(SEAL_KIND, consistent_read=True)]
 
 
 def is_empty() -> bool:

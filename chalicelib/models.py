@@ -76,7 +76,8 @@ class Unfinished(GlobalSecondaryIndex["StateRecord"]):
 class StateRecord(Model):
     """What must be read fast or changed atomically: inventory, hosts' free capacity, VMs, jobs, leases, counters.
 
-    Keys: (`zone`, id), (`host`, id), (`vm`, id), (`job`, id), (`lease`, `<network>#<ip>`), (`counter`, name).
+    Keys: (`zone`, id), (`host`, id), (`vm`, id), (`job`, id), (`lease`, `<network>#<ip>`), (`counter`, name),
+    (`head`, stream) for the head of each stream but jobs' (a job's head is on its job row), (`seal`, time).
     VM and job rows carry `sort` (`vm#000000000100`), `owner` (account id) and `domainid`, which feed the
     listing indexes, and what list filters test (`vmstate`, `zoneid`, `search`, `created`); unfinished job rows
     carry `unfinished`, which feeds the sweeper's index.
@@ -103,6 +104,7 @@ class StateRecord(Model):
     search = UnicodeAttribute(null=True)
     created = UnicodeAttribute(null=True)
     expires_at = NumberAttribute(null=True)  # DynamoDB TTL (rate-limit windows)
+    head = UnicodeAttribute(null=True)  # `<seq> <hash> <at>` of a stream's last event (rows.Head): job and head rows
     keystate = UnicodeAttribute(null=True)  # API key rows: `enabled` or `disabled`, what RequireKey checks
     by_kind = ByKind()
     by_owner = ByOwner()

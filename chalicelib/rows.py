@@ -1,8 +1,11 @@
 """What state rows carry besides their data: the attributes the listing and sweeper indexes and the list
-filters read. One definition for the store that writes them and the audit that rebuilds them. Pure."""
+filters read, and each stream's head. One definition for the store that writes them and the audit. Pure."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from chalicelib.events import Event
 
 Row = dict[str, Any]
 
@@ -46,3 +49,46 @@ def listed(kind: str, id_: str, domainid: str, owner: str | None = None) -> dict
 def key_listed(user_state: str) -> dict[str, str]:
     """An API key row's `keystate` attribute, which every signed write's RequireKey condition reads."""
     return {"keystate": "enabled" if user_state == "enabled" else "disabled"}
+
+
+# Each stream's head (last seq, its hash, its time) is kept in the state rows, written in the transaction that
+# appends the events: a job's on its job row (written with every job event anyway: no extra item), any other
+# stream's on a row of its own, (`head`, stream). The audit compares them with the log.
+HEAD_KIND = "head"
+
+
+@dataclass(frozen=True)
+class Head:
+    stream: str
+    seq: int
+    hash: str
+    at: str = field(default="", compare=False)  # when the event was stamped (for seals' cuts), not identity
+
+    def text(self) -> str:
+        """The `head` attribute: `<seq> <hash> <at>`."""
+        return f"{self.seq} {self.hash} {self.at}"
+
+
+def parse_head(stream: str, text: str) -> Head:
+    seq, hash_, at = (str(text).split(" ", 2) + ["", ""])[:3]
+    return Head(stream, int(seq), hash_, at)
+
+
+def head_key(stream: str) -> tuple[str, str]:
+    """The state row that holds a stream's head."""
+    kind, _, id_ = stream.partition("#")
+    return ("job", id_) if kind == "job" else (HEAD_KIND, stream)
+
+
+def key_stream(kind: str, id_: str) -> str:
+    """The stream whose head a (kind, id) row holds (`head_key` reversed)."""
+    return f"job#{id_}" if kind == "job" else id_
+
+
+def heads_of(events: Iterable[Event]) -> dict[str, Head]:
+    """The last (highest seq) of `events` in each stream."""
+    out: dict[str, Head] = {}
+    for e in events:
+        if e.stream not in out or e.seq > out[e.stream].seq:
+            out[e.stream] = Head(e.stream, e.seq, e.hash, e.at)
+    return out

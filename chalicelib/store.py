@@ -10,15 +10,15 @@ import uuid
 from typing import Any, Callable, Mapping, Sequence
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import effects as fx
 from chalicelib.errors import ConcurrencyConflict, InsufficientCapacity, JobledgerError, KeyRevoked
-from chalicelib.events import Event, chained, upcast
+from chalicelib.events import Event, chained, job_stream, upcast
 from chalicelib.fold import JobState, fold, job_row
 from chalicelib.models import EventRecord, StateRecord
-from chalicelib.rows import job_attributes, vm_attributes
+from chalicelib.rows import Head, head_key, heads_of, job_attributes, vm_attributes
 
 
 _CONNECTION: list[Connection] = []
@@ -76,10 +76,9 @@ def commit(events: Sequence[Event], effects: Sequence[fx.Effect] = ()) -> None:
     A transaction cancelled by a conflicting transaction or throttling is tried again after a jittered
     backoff; a failed condition never is: it means something, and is raised as the domain error it means.
     """
-    if len(events) == 1 and not effects:
-        _put_one(events[0])
-        return
-    writes = [_event_write(e) for e in events] + [_effect_write(e) for e in effects]
+    heads = heads_of(events)
+    writes = [_event_write(e) for e in events] + [_effect_write(e, heads) for e in effects]
+    writes += _head_writes(heads, effects)
     # pynamodb sends condition checks, deletes, puts and updates in that order: label the reasons alike.
     writes.sort(key=lambda w: _GROUP_ORDER.index(w[0]))
     for attempt in range(COMMIT_TRIES):
@@ -101,22 +100,13 @@ _GROUP_ORDER = ("check", "delete", "put", "update")
 Write = tuple[str, Any, Callable[[TransactWrite], None]]
 
 
-def _put_one(event: Event) -> None:
-    try:
-        to_record(event).save(condition=EventRecord.seq.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise ConcurrencyConflict(f"{event.stream} seq {event.seq} already written") from exc
-        raise
-
-
 def _event_write(event: Event) -> Write:
     record = to_record(event)
     # Two writers can never both write seq N of a stream.
     return "put", event, lambda t: t.save(record, condition=EventRecord.seq.does_not_exist())
 
 
-def _effect_write(effect: fx.Effect) -> Write:
+def _effect_write(effect: fx.Effect, heads: Mapping[str, Head]) -> Write:
     if isinstance(effect, fx.ReserveCapacity):
         host = StateRecord("host", effect.hostid)
         # Allowed only while the host still has both resources free: no over-commit under any concurrency.
@@ -155,7 +145,10 @@ def _effect_write(effect: fx.Effect) -> Write:
             StateRecord.pending.delete(job)
         return "update", effect, lambda t: t.update(vm, actions=[queue], condition=StateRecord.kind.exists())
     if isinstance(effect, fx.PutJob):
-        return "put", effect, lambda t: t.save(job_record(effect.job))
+        stream = job_stream(str(effect.job["jobid"]))
+        if stream not in heads:  # the row would lose its head: the audit would call the stream tampered with
+            raise ValueError(f"{stream}: a job row is written only with the job's new events")
+        return "put", effect, _save(job_record(effect.job, heads[stream]))
     if isinstance(effect, fx.RequireKey):
         # The key row exists and is not disabled (rows written before `keystate` existed carry none).
         usable = StateRecord.kind.exists() & (StateRecord.keystate.does_not_exist() |
@@ -174,8 +167,36 @@ def _vm_update(effect: fx.PutVm) -> Callable[[TransactWrite], None]:
     return lambda t: t.update(row, actions=actions)
 
 
-def job_record(job: Mapping[str, Any]) -> StateRecord:
-    return StateRecord("job", str(job["jobid"]), **job_attributes(job))
+def job_record(job: Mapping[str, Any], head: Head | None = None) -> StateRecord:
+    attributes = job_attributes(job)
+    if head is not None:
+        attributes["head"] = head.text()
+    return StateRecord("job", str(job["jobid"]), **attributes)
+
+
+def _head_writes(heads: Mapping[str, Head], effects: Sequence[fx.Effect]) -> list[Write]:
+    """Each stream's new head, in the transaction that appends its events (invariant 8: the audit finds a
+    truncated or re-sealed tail without a seal). A job's rides on its job row, rewritten with every job event;
+    a job event committed without its row sets the attribute alone; any other stream has a head row."""
+    with_row = {job_stream(str(e.job["jobid"])) for e in effects if isinstance(e, fx.PutJob)}
+    out: list[Write] = []
+    for stream, head in sorted(heads.items()):
+        kind, id_ = head_key(stream)
+        if stream in with_row:
+            continue
+        if kind == "job":
+            out.append(("update", head, _set_head(StateRecord(kind, id_), head)))
+        else:
+            out.append(("put", head, _save(StateRecord(kind, id_, head=head.text()))))
+    return out
+
+
+def _set_head(row: StateRecord, head: Head) -> Callable[[TransactWrite], None]:
+    return lambda t: t.update(row, actions=[StateRecord.head.set(head.text())])
+
+
+def _save(row: StateRecord) -> Callable[[TransactWrite], None]:
+    return lambda t: t.save(row)
 
 
 def _explain(exc: TransactWriteError, labels: Sequence[Any]) -> Exception:

@@ -1,12 +1,15 @@
-"""`audit`: replay the event log and compare it with the state table, verify its integrity, show a job's
-history, export it and import it (against AWS, or the local stack's emulator with --endpoint-url).
+"""`audit`: replay the event log and compare it with the state table, verify its integrity and completeness
+(against a seal), seal it, show a job's history, export and import it (against AWS, or the local stack's
+emulator with --endpoint-url).
 Reports go to stdout, progress to stderr; the exit status is 1 when anything is wrong.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from jobledger.target import add_target_arguments, apply_target
@@ -22,6 +25,15 @@ def add_parser(sub: Any) -> None:
     verify = actions.add_parser("verify", help="check every stream: seqs contiguous from 1, hash chain, legal "
                                                "transitions, known schema versions")
     verify.add_argument("--strict", action="store_true", help="weak links (sealed, not chained) fail too")
+    verify.add_argument("--against", metavar="SEAL", help="a seal file (`audit seal --out`), or a digest as "
+                                                          "DIGEST@CUT (or DIGEST alone): prove every stream the "
+                                                          "seal saw still holds its sealed head")
+    seal = actions.add_parser("seal", help="one digest over every stream's head (a Merkle root), as of a cut a "
+                                           "little in the past; refused unless the log verifies")
+    seal.add_argument("--out", metavar="FILE", help="write the seal (digest, cut, every head) to FILE")
+    seal.add_argument("--settle", type=float, default=300.0,
+                      help="seconds before now to cut at, so that no event stamped before the cut is still in "
+                           "flight (default 300; 0 on a quiet stack)")
     history = actions.add_parser("history", help="a job's events as a timeline")
     history.add_argument("jobid")
     export = actions.add_parser("export", help="the log as JSON Lines, one event per line")
@@ -30,11 +42,11 @@ def add_parser(sub: Any) -> None:
     imported.add_argument("file")
     for parser in (export, imported):
         parser.add_argument("--secrets", help="key secrets and password hashes file (never in the log; mode 600)")
-    for parser in (replay, verify, history):
+    for parser in (replay, verify, seal, history):
         parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    for parser in (replay, verify, export):
+    for parser in (replay, verify, seal, export):
         parser.add_argument("--segments", type=int, default=4, help="parallel Scan segments (default 4)")
-    for parser in (replay, verify, history, export, imported):
+    for parser in (replay, verify, seal, history, export, imported):
         add_target_arguments(parser)
         parser.set_defaults(run=run)
 
@@ -60,16 +72,64 @@ def replay(args: argparse.Namespace) -> int:
 
 
 def verify(args: argparse.Namespace) -> int:
-    from chalicelib import audit, audit_text, logreader
+    from chalicelib import audit, audit_seal, audit_text, logreader
 
-    verified = audit.verify(logreader.read_log(args.segments, logreader.Progress("events")))
+    try:
+        seal = _seal_to_check(args.against) if args.against else None
+    except (OSError, ValueError) as exc:
+        print(f"verify: {exc}", file=sys.stderr)
+        return 2
+    stored = logreader.read_log(args.segments, logreader.Progress("events"))
+    verified = audit.verify(stored, logreader.read_heads())
+    against = audit_seal.verify_against(stored, seal) if seal else ([], "")
     if args.json:
         _print_json({"events": verified.events, "streams": len(verified.streams),
-                     "problems": [vars(p) for p in verified.problems],
-                     "warnings": [vars(p) for p in verified.warnings]})
+                     "problems": [vars(p) for p in [*verified.problems, *against[0]]],
+                     "warnings": [vars(p) for p in verified.warnings],
+                     **({"against": against[1]} if seal else {})})
     else:
+        print(audit_text.verify_text(verified, against if seal else None))
+    failed = verified.problems or against[0] or (args.strict and verified.warnings)
+    return 1 if failed else 0
+
+
+def _seal_to_check(text: str) -> Any:
+    """A seal file, else a digest; a digest without its cut takes it from a `seal` row with that digest."""
+    from chalicelib import audit_seal, logreader
+
+    if os.path.isfile(text):
+        with open(text, encoding="utf-8") as handle:
+            return audit_seal.parse_seal(json.load(handle))
+    digest, cut = audit_seal.parse_token(text)
+    known = [s["cut"] for s in logreader.read_seals() if s.get("digest") == digest and s.get("cut")]
+    return audit_seal.bare_seal(text, cut or (known[0] if known else None))
+
+
+def seal(args: argparse.Namespace) -> int:
+    from chalicelib import audit, audit_seal, audit_text, logreader
+    from chalicelib.audit_sealer import iso
+
+    made = datetime.now(timezone.utc)
+    stored = logreader.read_log(args.segments, logreader.Progress("events"))
+    verified = audit.verify(stored, logreader.read_heads())
+    if verified.problems:
         print(audit_text.verify_text(verified))
-    return 1 if verified.problems or (args.strict and verified.warnings) else 0
+        print("not sealed: a seal would vouch for a log that is not intact", file=sys.stderr)
+        return 1
+    cut = iso(made - timedelta(seconds=args.settle))
+    sealed = audit_seal.make_seal(audit_seal.heads_as_of(stored, cut).values(), cut, iso(made))
+    document = audit_seal.seal_document(sealed)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as out:
+            json.dump(document, out, indent=1)
+            out.write("\n")
+    if args.json:
+        _print_json({k: v for k, v in document.items() if k != "heads"} | {"seal": sealed.token})
+    else:
+        print(f"sealed {len(sealed.heads):,} streams, {sealed.events:,} events as of {sealed.cut}"
+              + (f" (written to {args.out})" if args.out else ""))
+        print(sealed.token)
+    return 0
 
 
 def history(args: argparse.Namespace) -> int:
@@ -131,4 +191,5 @@ def _json_default(value: Any) -> Any:
     return sorted(value) if isinstance(value, (set, frozenset)) else str(value)
 
 
-ACTIONS = {"replay": replay, "verify": verify, "history": history, "export": export, "import": import_}
+ACTIONS = {"replay": replay, "verify": verify, "seal": seal, "history": history, "export": export,
+           "import": import_}

@@ -120,7 +120,8 @@ def test_an_event_after_the_terminal_one_is_named(cloud):
     to_record(extra[0]).save()
     result = audited()
     assert [str(p) for p in result.problems] == [
-        "job#3 seq 5: illegal transition: JobProgressed after the terminal event"]
+        "job#3 seq 5: illegal transition: JobProgressed after the terminal event",
+        "job#3 seq 5: log tampered with: seq 5 past the head the state rows record (seq 4): added outside the store"]
     assert result.divergences == []  # replay stops before it: the rest agrees
 
 

@@ -1,0 +1,157 @@
+"""Seals: one digest over every stream's head (stream, last seq, its hash) as of a cut instant, the root of a
+Merkle tree shaped as RFC 6962's; and the check that the log still holds, for every stream a seal saw, at least
+that many events with the same head. Heads as of a cut: each stream's last event stamped at or before it.
+Pure: no I/O.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+from chalicelib.audit_replay import stream_order
+from chalicelib.audit_verify import Problem
+from chalicelib.events import Event
+from chalicelib.rows import Head
+
+FORMAT = "jobledger-seal/1"
+TOKEN = re.compile(r"^(?P<digest>[0-9a-f]{64})(?:@(?P<cut>\S+))?$")
+TAMPERED = "log tampered with since the seal:"
+
+
+class BadSeal(ValueError):
+    """Not a seal, or a seal whose heads do not reproduce its digest."""
+
+
+@dataclass(frozen=True)
+class Seal:
+    digest: str
+    cut: str  # the heads are each stream's last event stamped at or before this instant
+    made: str = ""
+    heads: tuple[Head, ...] = ()
+    bare: bool = False  # a digest alone (maybe with its cut): the heads it covers are not known
+
+    @property
+    def token(self) -> str:
+        """`<digest>@<cut>`: what is logged, and what `audit verify --against` takes."""
+        return f"{self.digest}@{self.cut}"
+
+    @property
+    def events(self) -> int:
+        return sum(h.seq for h in self.heads)
+
+
+def _leaf(head: Head) -> bytes:
+    return hashlib.sha256(b"\x00" + f"{head.stream}\n{head.seq}\n{head.hash}".encode("utf-8")).digest()
+
+
+def _root(nodes: Sequence[bytes]) -> bytes:
+    """RFC 6962's Merkle tree hash: split at the largest power of two below the count."""
+    if len(nodes) == 1:
+        return nodes[0]
+    split = 1 << ((len(nodes) - 1).bit_length() - 1)
+    return hashlib.sha256(b"\x01" + _root(nodes[:split]) + _root(nodes[split:])).digest()
+
+
+def digest(heads: Iterable[Head]) -> str:
+    """The root over the heads in stream-name order (the empty log: sha256 of nothing)."""
+    leaves = [_leaf(h) for h in sorted(heads, key=lambda h: h.stream)]
+    return (_root(leaves) if leaves else hashlib.sha256(b"").digest()).hex()
+
+
+def heads_as_of(stored: Mapping[str, Sequence[Event]], cut: str | None = None) -> dict[str, Head]:
+    """Each stream's last event (highest seq) stamped at or before `cut` (every event without one)."""
+    out = {}
+    for stream, events in stored.items():
+        kept = [e for e in events if cut is None or e.at <= cut]
+        if kept:
+            last = max(kept, key=lambda e: e.seq)
+            out[stream] = Head(stream, last.seq, last.hash, last.at)
+    return out
+
+
+def make_seal(heads: Iterable[Head], cut: str, made: str) -> Seal:
+    ordered = tuple(sorted(heads, key=lambda h: h.stream))
+    return Seal(digest(ordered), cut, made, ordered)
+
+
+def seal_document(seal: Seal) -> dict[str, Any]:
+    return {"format": FORMAT, "digest": seal.digest, "cut": seal.cut, "made": seal.made,
+            "streams": len(seal.heads), "events": seal.events,
+            "heads": [[h.stream, h.seq, h.hash] for h in seal.heads]}
+
+
+def parse_seal(document: Any) -> Seal:
+    """A seal file's content; refused unless its heads reproduce its digest (an edited file proves nothing)."""
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise BadSeal(f"not a seal (no \"format\": \"{FORMAT}\")")
+    try:
+        heads = [Head(str(s), int(n), str(h)) for s, n, h in document["heads"]]
+        seal = make_seal(heads, str(document["cut"]), str(document.get("made", "")))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadSeal(f"not a seal ({exc!r})") from exc
+    if seal.digest != document.get("digest"):
+        raise BadSeal(f"its heads give digest {seal.digest}, not the {document.get('digest')} it claims")
+    return seal
+
+
+def parse_token(text: str) -> tuple[str, str | None]:
+    """`<digest>` or `<digest>@<cut>` -> (digest, cut or None)."""
+    found = TOKEN.match(text.strip())
+    if not found:
+        raise BadSeal(f"{text!r} is neither a seal file nor a digest (64 hex digits, optionally @<cut>)")
+    return found["digest"], found["cut"]
+
+
+def check_seal(stored: Mapping[str, Sequence[Event]], seal: Seal) -> list[Problem]:
+    """Each stream the seal saw that is gone, shorter than it was, or different at the sealed seq."""
+    out = []
+    for head in sorted(seal.heads, key=lambda h: stream_order(h.stream)):
+        events = {e.seq: e for e in stored.get(head.stream, ())}
+        last = max(events, default=0)
+        if not events:
+            what = f"stream removed: the seal saw it at seq {head.seq}, the log holds none of its events"
+        elif last < head.seq:
+            what = f"truncated: the seal saw seq {head.seq}, the log now ends at seq {last}"
+        elif head.seq not in events:
+            what = f"seq {head.seq}, the head the seal saw, deleted"
+        elif events[head.seq].hash != head.hash:
+            what = (f"seq {head.seq} rewritten: its hash is {events[head.seq].hash[:12]}…, the seal saw "
+                    f"{head.hash[:12]}… (this event or one before it was changed)")
+        else:
+            continue
+        out.append(Problem(head.stream, head.seq if events else None, f"{TAMPERED} {what}"))
+    return out
+
+
+def reproduces(stored: Mapping[str, Sequence[Event]], sealed_digest: str, cut: str | None) -> bool:
+    """Whether the log's heads as of `cut` (today's heads without one) give the digest."""
+    return digest(heads_as_of(stored, cut).values()) == sealed_digest
+
+
+def bare_seal(text: str, cut: str | None = None) -> Seal:
+    """`<digest>` or `<digest>@<cut>`; `cut` is used when the text has none."""
+    sealed, given = parse_token(text)
+    return Seal(sealed, given or cut or "", bare=True)
+
+
+def verify_against(stored: Mapping[str, Sequence[Event]], seal: Seal) -> tuple[list[Problem], str]:
+    """The log against a seal: the problems it proves, and a one-line verdict. A seal with its heads names each
+    stream changed; a digest with its cut says whether the log as of the cut still gives it; a digest alone,
+    only whether today's heads give it."""
+    if not seal.bare:
+        problems = check_seal(stored, seal)
+        held = "each still holds its sealed head" if not problems else f"{len(problems)} changed since"
+        return problems, f"seal {seal.token}: {len(seal.heads):,} streams, {seal.events:,} events sealed; {held}"
+    if seal.cut:
+        if reproduces(stored, seal.digest, seal.cut):
+            return [], f"digest {seal.token}: the log's heads as of the cut reproduce it: nothing sealed was changed"
+        return [Problem("log", None, f"{TAMPERED} its heads as of {seal.cut} do not reproduce {seal.digest}: a "
+                                     "stream the seal saw was truncated, removed or rewritten (the seal file "
+                                     "names which)")], f"digest {seal.token}: NOT reproduced"
+    if reproduces(stored, seal.digest, None):
+        return [], f"digest {seal.digest}: today's heads reproduce it: the log has not changed since the seal"
+    return [Problem("log", None, f"unproven: today's heads do not reproduce {seal.digest} and its cut is unknown: "
+                                 "the log changed since (it grew, or was tampered with); verify against "
+                                 "DIGEST@CUT or the seal file")], f"digest {seal.digest}: not reproduced"
