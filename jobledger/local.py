@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +37,9 @@ def start(host: str = "127.0.0.1", port: int = 8080, emulator_url: str | None = 
     from chalicelib import settings
 
     settings.configure_local(provision_seconds, allow_unsigned, rate_limit)
+    # Every request hops between threads (client, API, emulator, worker) of this one process; handing the GIL
+    # over after 1 ms instead of 5 shortens each hop when a worker is busy (bench/RESULTS.md, growth).
+    sys.setswitchinterval(0.001)
     emulator = None
     if emulator_url is None:
         from jobledger.emulator import Emulator
@@ -117,8 +122,22 @@ def _start_http(host: str, port: int) -> Any:
     from app import app
 
     server = create_local_server(app, Config(chalice_stage="local"), host, port).server
+    without_nagle(server)
     threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
     return server
+
+
+def without_nagle(server: Any) -> None:
+    """Send small writes at once on every accepted connection: the servers write headers and body apart, and
+    Nagle's algorithm holds the body until the client's delayed ACK (40 ms a request on a kept-alive connection)."""
+    accept = server.get_request
+
+    def get_request() -> tuple[socket.socket, Any]:
+        connection, address = accept()
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return connection, address
+
+    server.get_request = get_request
 
 
 def _sweeper_loop(stop: threading.Event, every: float = 15.0) -> None:

@@ -1,0 +1,308 @@
+"""moto's DynamoDB backend with a per-request cost that does not grow with the tables (moto 5.2.5 only).
+
+moto 5.2.5 deep-copies every table a TransactWriteItems touches (once per item) to roll back, and answers a
+Query by walking and sorting every item of the table, GSI queries included. This subclass rolls back from an
+undo record of the touched items, and runs moto's own Query code on a view of the table that holds only the
+queried partition (or, for a GSI, the items whose index hash key matches, found in a map kept up to date on
+every write). Parsing and answering the wire protocol stay moto's; any other moto version keeps plain moto.
+"""
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+
+import moto
+from moto.dynamodb import urls as dynamodb_urls
+from moto.dynamodb.comparisons import get_filter_expression
+from moto.dynamodb.exceptions import (
+    ConditionalCheckFailed, MockValidationException, MultipleTransactionsException, TooManyTransactionsException,
+    TransactionCanceledException, TransactWriteSingleOpException)
+from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.table import GlobalSecondaryIndex, Table
+
+PINNED_MOTO = "5.2.5"  # the version whose internals this module was read against (requirements-dev.txt)
+log = logging.getLogger(__name__)
+
+Key = tuple[DynamoType, DynamoType | None]
+Signature = tuple[tuple[str, str], ...]  # (index name, hash attribute) of each GSI the map was built for
+
+
+class IndexMap:
+    """For each GSI of one table: hash value → keys of the items that carry it (a superset is harmless)."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.signature = signature(table)
+        self.keys: dict[str, dict[DynamoType, dict[Key, None]]] = {name: {} for name, _ in self.signature}
+        self.values: dict[Key, dict[str, DynamoType]] = {}
+        for item in table.all_items():
+            self.refresh((item.hash_key, item.range_key))
+
+    def refresh(self, key: Key) -> None:
+        """Move the item at `key` to the entries its current attributes give (none once it is deleted)."""
+        for name, old in self.values.pop(key, {}).items():
+            self.keys[name].get(old, {}).pop(key, None)
+        item = get_item(self.table, key)
+        if item is None:
+            return
+        now = {name: item.attrs[attr] for name, attr in self.signature if attr in item.attrs}
+        for name, value in now.items():
+            self.keys[name].setdefault(value, {})[key] = None
+        if now:
+            self.values[key] = now
+
+
+class FastDynamoDBBackend(DynamoDBBackend):
+    def __init__(self, region_name: str, account_id: str) -> None:
+        super().__init__(region_name, account_id)
+        self.index_maps: dict[str, IndexMap] = {}
+
+    @property
+    def _url_module(self) -> Any:  # moto finds a backend's URLs next to its class's module
+        return dynamodb_urls
+
+    # Writes: moto's own, then the touched item's GSI entries follow it.
+    def put_item(self, table_name: str, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Item:
+        try:
+            return super().put_item(table_name, item_attrs, *args, **kwargs)
+        finally:
+            self._refresh(table_name, item_attrs)
+
+    def update_item(self, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Item:
+        try:
+            return super().update_item(table_name, key, *args, **kwargs)
+        finally:
+            self._refresh(table_name, key)
+
+    def delete_item(self, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Item | None:
+        try:
+            return super().delete_item(table_name, key, *args, **kwargs)
+        finally:
+            self._refresh(table_name, key)
+
+    def execute_statement(self, *args: Any, **kwargs: Any) -> Any:  # PartiQL writes bypass the hooks above
+        self.index_maps.clear()
+        try:
+            return super().execute_statement(*args, **kwargs)
+        finally:
+            self.index_maps.clear()
+
+    def execute_transaction(self, *args: Any, **kwargs: Any) -> Any:
+        self.index_maps.clear()
+        try:
+            return super().execute_transaction(*args, **kwargs)
+        finally:
+            self.index_maps.clear()
+
+    def batch_execute_statement(self, *args: Any, **kwargs: Any) -> Any:
+        self.index_maps.clear()
+        try:
+            return super().batch_execute_statement(*args, **kwargs)
+        finally:
+            self.index_maps.clear()
+
+    def transact_write_items(self, transact_items: list[dict[str, Any]]) -> None:
+        """moto's transaction, rolled back from the touched items' old versions instead of whole-table copies."""
+        if len(transact_items) > 100:
+            raise TooManyTransactionsException()
+        if any(self._streamed(item) for item in transact_items):
+            super().transact_write_items(transact_items)  # stream records must be rolled back too: moto's way
+            return
+        undo: dict[tuple[str, Key], Item | None] = {}
+        errors: list[tuple[str | None, str | None, dict[str, Any] | None]] = []
+        for item in transact_items:
+            try:
+                errors.append(self._transact_one(item, undo))
+            except (MultipleTransactionsException, MockValidationException):
+                self._roll_back(undo)
+                raise
+        if any(code is not None for code, _, _ in errors):
+            self._roll_back(undo)
+            raise TransactionCanceledException(errors)
+
+    def _transact_one(self, item: dict[str, Any],
+                      undo: dict[tuple[str, Key], Item | None]) -> tuple[str | None, str | None, Any]:
+        """Apply one transact item as moto does; answer its cancellation reason (None, None, None when applied)."""
+        if len(item) > 1:
+            raise TransactWriteSingleOpException
+        original: dict[str, Any] | None = None
+        try:
+            op_type, op = next(iter(item.items()))
+            if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+                raise ValueError("Unsupported transaction operation")
+            table_name = op["TableName"]
+            key = self._op_key(op_type, op)
+            table = self.get_table(table_name)
+            typed = self.get_keys_value(table, key)
+            if (table_name, typed) in undo:  # moto's check_unicity: one operation per item
+                raise MultipleTransactionsException()
+            current = table.get_item(*typed)
+            undo[(table_name, typed)] = copy.deepcopy(current)
+            names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+            condition = op.get("ConditionExpression")
+            if condition is not None and not _condition_holds(condition, names, values, current):
+                if op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
+                    original = current.to_json()["Attributes"]
+                raise ConditionalCheckFailed(item=original)
+            common = dict(condition_expression=condition, expression_attribute_names=names,
+                          expression_attribute_values=values)
+            if op_type == "Put":
+                self.put_item(table_name, op["Item"], **common)
+            elif op_type == "Delete":
+                self.delete_item(table_name, key, **common)
+            elif op_type == "Update":
+                self.update_item(table_name, key, update_expression=op["UpdateExpression"], **common)
+            return None, None, None
+        except (MultipleTransactionsException, MockValidationException):
+            raise
+        except ConditionalCheckFailed as e:
+            return "ConditionalCheckFailed", str(e.message), original
+        except Exception as e:  # moto reports any other failure as that item's reason, and so do we
+            return type(e).__name__, str(e), original
+
+    def _op_key(self, op_type: str, op: dict[str, Any]) -> dict[str, Any]:
+        if op_type != "Put":
+            return dict(op["Key"])
+        table = self.get_table(op["TableName"])
+        attrs = op["Item"]
+        return {name: attrs[name] for name in table.table_key_attrs}
+
+    def _roll_back(self, undo: dict[tuple[str, Key], Item | None]) -> None:
+        for (table_name, (hash_key, range_key)), old in undo.items():
+            table = self.tables[table_name]
+            if old is None:
+                table.delete_item(hash_key, range_key)
+            elif range_key is not None:
+                table.items[hash_key][range_key] = old
+            else:
+                table.items[hash_key] = old  # type: ignore[assignment]  # moto's own idiom (put_item)
+            if table_name in self.index_maps:
+                self.index_maps[table_name].refresh((hash_key, range_key))
+
+    def _streamed(self, item: dict[str, Any]) -> bool:
+        op: Any = next(iter(item.values()), {})
+        table = self.tables.get(op.get("TableName", "")) if isinstance(op, dict) else None
+        return table is not None and table.stream_shard is not None
+
+    def _refresh(self, table_name: str, key_attrs: dict[str, Any]) -> None:
+        index_map = self.index_maps.get(table_name)
+        table = self.tables.get(table_name)
+        if index_map is None or table is None:
+            return
+        if index_map.table is not table:
+            del self.index_maps[table_name]
+            return
+        try:
+            index_map.refresh(self.get_keys_value(table, key_attrs))
+        except (KeyError, TypeError, MockValidationException):  # no valid key: moto refused the write
+            pass
+
+    # Reads: moto's Query code, run on a view holding only the items that can match.
+    def query(self, table_name: str, hash_key_dict: dict[str, Any] | None, range_comparison: str | None,
+              range_value_dicts: list[dict[str, Any]], limit: int, exclusive_start_key: dict[str, Any],
+              scan_index_forward: bool, projection_expressions: list[list[str]] | None,
+              index_name: str | None = None, consistent_read: bool = False, expr_names: dict[str, str] | None = None,
+              expr_values: dict[str, dict[str, str]] | None = None, filter_expression: str | None = None,
+              hash_key_conditions: list[tuple[str, dict[str, Any]]] | None = None,
+              range_key_conditions: list[tuple[str, str, list[dict[str, Any]]]] | None = None,
+              **filter_kwargs: Any) -> tuple[list[Item], int, dict[str, Any] | None]:
+        """moto's `DynamoDBBackend.query`, line for line, but asking the view instead of the whole table."""
+        table = self.get_table(table_name)
+        view = self._view(table, hash_key_dict, index_name, hash_key_conditions)
+        return Table.query(
+            view or table, DynamoType(hash_key_dict) if hash_key_dict else None, range_comparison,
+            [DynamoType(v) for v in range_value_dicts], limit, exclusive_start_key, scan_index_forward,
+            projection_expressions, index_name, consistent_read,
+            get_filter_expression(filter_expression, expr_names, expr_values),
+            hash_key_conditions=[(name, DynamoType(value)) for name, value in (hash_key_conditions or [])],
+            range_key_conditions=[(name, comparison, [DynamoType(v) for v in values])
+                                  for name, comparison, values in (range_key_conditions or [])],
+            **filter_kwargs)
+
+    def _view(self, table: Table, hash_key_dict: dict[str, Any] | None, index_name: str | None,
+              conditions: list[tuple[str, dict[str, Any]]] | None) -> Any:
+        """The table seen through the items that can match; None: let moto walk the whole table."""
+        if index_name is None:
+            if not hash_key_dict:
+                return None
+            hash_key = DynamoType(hash_key_dict)
+            partition = table.items.get(hash_key)  # .get: `items` is a defaultdict
+            return TableView(table, {} if partition is None else {hash_key: partition})
+        gsi = next((i for i in table.global_indexes if i.name == index_name), None)
+        attr = _hash_attr(gsi) if gsi is not None else None
+        wanted = next((DynamoType(v) for name, v in conditions or [] if name == attr), None)
+        if attr is None or wanted is None:
+            return None
+        items: dict[Any, Any] = {}
+        for key in self._index_map(table).keys[index_name].get(wanted, {}):
+            found = get_item(table, key)
+            if found is not None:
+                _place(items, key, found, table.has_range_key)
+        return TableView(table, items)
+
+    def _index_map(self, table: Table) -> IndexMap:
+        index_map = self.index_maps.get(table.name)
+        if index_map is None or index_map.table is not table or index_map.signature != signature(table):
+            index_map = self.index_maps[table.name] = IndexMap(table)  # built once; kept by the write hooks
+        return index_map
+
+
+def _condition_holds(condition: str, names: Any, values: Any, current: Item | None) -> bool:
+    return bool(get_filter_expression(condition, names, values).expr(current))
+
+
+def _hash_attr(index: GlobalSecondaryIndex) -> str | None:
+    return next((k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"), None)
+
+
+def signature(table: Table) -> Signature:
+    return tuple((i.name, attr) for i in table.global_indexes if (attr := _hash_attr(i)) is not None)
+
+
+def get_item(table: Table, key: Key) -> Item | None:
+    """The item at `key`, without `Table.get_item`'s side effect of adding an empty partition."""
+    partition: Any = table.items.get(key[0])
+    if partition is None or key[1] is None:
+        return partition  # type: ignore[no-any-return]
+    return partition.get(key[1])  # type: ignore[no-any-return]
+
+
+def _place(items: dict[Any, Any], key: Key, item: Item, ranged: bool) -> None:
+    if ranged:
+        items.setdefault(key[0], {})[key[1]] = item
+    else:
+        items[key[0]] = item
+
+
+class TableView:
+    """A table whose `items` are only some of its items: moto's Query and `all_items` run on it unchanged; any
+    other attribute is the table's. (Not a copy: a copy of a moto model is tracked by moto forever.)"""
+
+    query = Table.query
+    all_items = Table.all_items
+
+    def __init__(self, table: Table, items: dict[Any, Any]) -> None:
+        self.table = table
+        self.items = items
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.table, name)
+
+
+def install_possible() -> bool:
+    return bool(moto.__version__ == PINNED_MOTO)
+
+
+def install() -> bool:
+    """Serve DynamoDB with the fast backend from now on (new accounts and regions); False if moto's version is
+    not the one this module was read against, in which case plain moto stays, slower but correct."""
+    if not install_possible():
+        log.warning("moto %s is not %s: the emulator keeps moto's own DynamoDB backend (slower as tables grow)",
+                    moto.__version__, PINNED_MOTO)
+        return False
+    if dynamodb_backends.backend is not FastDynamoDBBackend:
+        dynamodb_backends.backend = FastDynamoDBBackend
+        dynamodb_backends.clear()  # backends made before were of moto's class; they are made again on use
+    return True
