@@ -6,6 +6,7 @@ Pure: no I/O.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
@@ -80,6 +81,13 @@ def seal_document(seal: Seal) -> dict[str, Any]:
     return {"format": FORMAT, "digest": seal.digest, "cut": seal.cut, "made": seal.made,
             "streams": len(seal.heads), "events": seal.events,
             "heads": [[h.stream, h.seq, h.hash] for h in seal.heads]}
+
+
+def seal_json(seal: Seal) -> str:
+    """The seal file: JSON, one head a line (a diff between two seals reads stream by stream)."""
+    document = seal_document(seal)
+    heads = ",\n".join("  " + json.dumps(h) for h in document.pop("heads"))
+    return json.dumps(document, indent=1)[:-2] + ',\n "heads": [\n' + heads + "\n ]\n}\n"
 
 
 def parse_seal(document: Any) -> Seal:

@@ -118,12 +118,11 @@ def seal(args: argparse.Namespace) -> int:
         return 1
     cut = iso(made - timedelta(seconds=args.settle))
     sealed = audit_seal.make_seal(audit_seal.heads_as_of(stored, cut).values(), cut, iso(made))
-    document = audit_seal.seal_document(sealed)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as out:
-            json.dump(document, out, indent=1)
-            out.write("\n")
+            out.write(audit_seal.seal_json(sealed))
     if args.json:
+        document = audit_seal.seal_document(sealed)
         _print_json({k: v for k, v in document.items() if k != "heads"} | {"seal": sealed.token})
     else:
         print(f"sealed {len(sealed.heads):,} streams, {sealed.events:,} events as of {sealed.cut}"

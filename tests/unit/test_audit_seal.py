@@ -3,6 +3,7 @@ way someone who can edit the events table (and, further down, the state rows too
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import sys
 from dataclasses import replace
@@ -13,7 +14,7 @@ from chalicelib import events as ev
 from chalicelib.audit import verify
 from chalicelib.audit_heads import check_heads, recorded_heads, with_heads
 from chalicelib.audit_seal import (BadSeal, bare_seal, check_seal, digest, heads_as_of, make_seal, parse_seal,
-                                   seal_document, verify_against)
+                                   seal_document, seal_json, verify_against)
 from chalicelib.audit_sealer import seal_heads
 from chalicelib.rows import Head, head_key, heads_of, parse_head
 
@@ -159,6 +160,9 @@ def test_a_seal_file_round_trips_and_an_edited_one_is_refused():
     seal = make_seal(heads_as_of(log()).values(), at(60), at(61))
     document = seal_document(seal)
     assert parse_seal(document) == seal and document["streams"] == 3 and document["events"] == 9
+    assert parse_seal(json.loads(seal_json(seal))) == seal
+    assert seal_json(seal).splitlines()[9].startswith('  ["job#1", 4, "')
+    assert parse_seal(json.loads(seal_json(make_seal([], at(1), at(1))))).digest == digest([])
     document["heads"][0][1] += 1
     with pytest.raises(BadSeal, match="give digest"):
         parse_seal(document)
