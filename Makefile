@@ -16,8 +16,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 venv: $(VENV)/.installed
 
+# DATA_DIR=dir keeps jobs across restarts and crashes (serve --data-dir); without it they live in memory.
 run: venv
-	$(PY) -m jobledger serve --host $(HOST) --port $(PORT)
+	$(PY) -m jobledger serve --host $(HOST) --port $(PORT) $(if $(DATA_DIR),--data-dir $(DATA_DIR))
 
 test: venv
 	$(PY) -m pytest -q

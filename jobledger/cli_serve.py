@@ -21,7 +21,8 @@ def add_parser(sub: Any) -> None:
                        help="answer unsigned requests as the bootstrap admin (local stack only)")
     serve.add_argument("--rate-limit", type=int, default=0, help="requests per second per API key (0: off)")
     serve.add_argument("--data-dir", default=None,
-                       help="keep jobs across restarts: import DIR/events.jsonl on start, export it on a clean stop")
+                       help="keep jobs across restarts and crashes: every write is journaled in DIR (fsync'd before "
+                            "its answer leaves) and restored on start; DIR/events.jsonl is exported on a clean stop")
     serve.set_defaults(run=run)
 
 
@@ -34,17 +35,22 @@ def run(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda number, _frame: signals.append(number))
     from chalicelib.errors import JobledgerError
+    from jobledger.datadir import DataDirUnusable
 
     try:
         stack = local.start(args.host, args.port, workers=args.workers, provision_seconds=args.provision_seconds,
                             inventory_path=args.inventory, allow_unsigned=args.allow_unsigned,
                             rate_limit=args.rate_limit, data_dir=args.data_dir)
-    except JobledgerError as exc:  # the data dir's log cannot be imported
+    except (JobledgerError, DataDirUnusable) as exc:  # the data dir cannot be restored
         print(f"jobledger cannot start: {exc}", flush=True)
         return 1
+    if args.data_dir:
+        print(f"jobs persist in {args.data_dir}: each write is on disk before its answer leaves", flush=True)
+    else:
+        print("jobs live in memory and are lost when the stack stops (keep them with --data-dir DIR)", flush=True)
     if stack.restored is not None:
         print(f"restored {stack.restored.events:,} events ({len(stack.restored.unfinished)} jobs unfinished) from "
-              f"{args.data_dir}/events.jsonl", flush=True)
+              f"{stack.restored.source}", flush=True)
     print(f"jobledger listening on {stack.api_url}", flush=True)
     if stack.admin_keys and stack.admin_keys[2]:
         print(f"admin API key:    {stack.admin_keys[0]}", flush=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import sys
 import threading
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     from chalicelib.audit_restore import Imported
+    from jobledger.emulator import Emulator
 
 log = logging.getLogger("jobledger.local")
 
@@ -24,7 +24,14 @@ class LocalStack:
     emulator_url: str
     stop: Callable[[], None]
     admin_keys: tuple[str, str, bool] | None  # (key, secret, made now); None: the admin's keys are unchanged
-    restored: Imported | None = None  # with a data dir: what was imported from it on start
+    restored: Recovered | None = None  # with a data dir: what was found in it on start
+
+
+@dataclass
+class Recovered:
+    events: int
+    unfinished: list[str]  # jobs sent to the queue again (their messages died with the old process)
+    source: str  # what they were read from
 
 
 def start(host: str = "127.0.0.1", port: int = 8080, emulator_url: str | None = None,
@@ -32,7 +39,9 @@ def start(host: str = "127.0.0.1", port: int = 8080, emulator_url: str | None = 
           allow_unsigned: bool = False, rate_limit: int = 0, data_dir: str | None = None) -> LocalStack:
     """Start everything; answer the URLs and a stop function. `emulator_url` reuses a running emulator.
 
-    With `data_dir`, the log in it (if any) is imported before seeding, and exported to it on a clean stop.
+    With `data_dir`, the emulator journals every DynamoDB write there before answering, and a start restores
+    what the data dir holds (or imports DIR/events.jsonl, the export of older versions); the log is exported
+    to DIR/events.jsonl (with DIR/secrets.json) on a clean stop as well.
     """
     from chalicelib import settings
 
@@ -44,10 +53,15 @@ def start(host: str = "127.0.0.1", port: int = 8080, emulator_url: str | None = 
     if emulator_url is None:
         from jobledger.emulator import Emulator
 
-        emulator = Emulator().start()
+        emulator = Emulator(data_dir=data_dir).start(settings.load().events_table)
         emulator_url = emulator.url
     settings.set_endpoint(emulator_url)
-    restored = restore_log(data_dir) if data_dir else None
+    try:
+        restored = recover(data_dir, emulator) if data_dir else None
+    except BaseException:
+        if emulator is not None:
+            emulator.stop()
+        raise
     admin_keys = _prepare_aws(inventory_path)
     http = _start_http(host, port)
     stop_event = threading.Event()
@@ -72,6 +86,32 @@ def start(host: str = "127.0.0.1", port: int = 8080, emulator_url: str | None = 
 
     bound_host, bound_port = http.server_address[:2]
     return LocalStack(f"http://{bound_host}:{bound_port}/client/api", emulator_url, stop, admin_keys, restored)
+
+
+def recover(data_dir: str, emulator: Emulator | None) -> Recovered | None:
+    """After the emulator restored its journal: send the unfinished jobs' messages again. A data dir without a
+    journal gets DIR/events.jsonl imported instead (older versions, or an emulator started elsewhere)."""
+    found = emulator.restored if emulator is not None else None
+    if found is not None and (found.items or found.records):
+        return Recovered(found.events, requeue_unfinished(), f"{data_dir} (snapshot and journal)")
+    imported = restore_log(data_dir)
+    if imported is None:
+        return None
+    return Recovered(imported.events, imported.unfinished, f"{data_dir}/events.jsonl")
+
+
+def requeue_unfinished() -> list[str]:
+    """Send every unfinished job's message again, from the sweeper's sparse index (its cost follows the
+    unfinished jobs, not the log); a job already running takes the message as a harmless duplicate."""
+    from chalicelib import models, queue
+    from chalicelib.models import StateRecord
+
+    models.create_tables()
+    queue.create_queues()
+    jobids = [row.id for row in StateRecord.by_unfinished.query("pending")]
+    for jobid in jobids:
+        queue.send_job(jobid)
+    return jobids
 
 
 def restore_log(data_dir: str) -> Imported | None:
@@ -120,24 +160,12 @@ def _start_http(host: str, port: int) -> Any:
     from chalice.local import create_local_server
 
     from app import app
+    from jobledger.emulator import without_nagle
 
     server = create_local_server(app, Config(chalice_stage="local"), host, port).server
     without_nagle(server)
     threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
     return server
-
-
-def without_nagle(server: Any) -> None:
-    """Send small writes at once on every accepted connection: the servers write headers and body apart, and
-    Nagle's algorithm holds the body until the client's delayed ACK (40 ms a request on a kept-alive connection)."""
-    accept = server.get_request
-
-    def get_request() -> tuple[socket.socket, Any]:
-        connection, address = accept()
-        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return connection, address
-
-    server.get_request = get_request
 
 
 def _sweeper_loop(stop: threading.Event, every: float = 15.0) -> None:
