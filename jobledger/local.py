@@ -3,19 +3,16 @@ long-poll SQS and call the very handler Lambda calls, with the same event shape.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import threading
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
-if TYPE_CHECKING:
-    from chalicelib.audit_restore import Imported
-    from jobledger.emulator import Emulator
+from jobledger.local_restore import Recovered, begin_import, recover, restore_log, save_log
+
+__all__ = ["LocalStack", "start", "restore_log", "save_log", "sqs_record", "records_event"]
 
 log = logging.getLogger("jobledger.local")
-
 
 
 @dataclass
@@ -25,13 +22,6 @@ class LocalStack:
     stop: Callable[[], None]
     admin_keys: tuple[str, str, bool] | None  # (key, secret, made now); None: the admin's keys are unchanged
     restored: Recovered | None = None  # with a data dir: what was found in it on start
-
-
-@dataclass
-class Recovered:
-    events: int
-    unfinished: list[str]  # jobs sent to the queue again (their messages died with the old process)
-    source: str  # what they were read from
 
 
 def start(host: str = "127.0.0.1", port: int = 8080, emulator_url: str | None = None,
@@ -49,15 +39,16 @@ def start(host: str = "127.0.0.1", port: int = 8080, emulator_url: str | None = 
     # Every request hops between threads (client, API, emulator, worker) of this one process; handing the GIL
     # over after 1 ms instead of 5 shortens each hop when a worker is busy (bench/RESULTS.md, growth).
     sys.setswitchinterval(0.001)
-    emulator = None
+    emulator, fresh_import = None, False
     if emulator_url is None:
         from jobledger.emulator import Emulator
 
+        fresh_import = begin_import(data_dir) if data_dir else False
         emulator = Emulator(data_dir=data_dir).start(settings.load().events_table)
         emulator_url = emulator.url
     settings.set_endpoint(emulator_url)
     try:
-        restored = recover(data_dir, emulator) if data_dir else None
+        restored = recover(data_dir, emulator, fresh_import) if data_dir else None
     except BaseException:
         if emulator is not None:
             emulator.stop()
@@ -86,63 +77,6 @@ def start(host: str = "127.0.0.1", port: int = 8080, emulator_url: str | None = 
 
     bound_host, bound_port = http.server_address[:2]
     return LocalStack(f"http://{bound_host}:{bound_port}/client/api", emulator_url, stop, admin_keys, restored)
-
-
-def recover(data_dir: str, emulator: Emulator | None) -> Recovered | None:
-    """After the emulator restored its journal: send the unfinished jobs' messages again. A data dir without a
-    journal gets DIR/events.jsonl imported instead (older versions, or an emulator started elsewhere)."""
-    found = emulator.restored if emulator is not None else None
-    if found is not None and (found.items or found.records):
-        return Recovered(found.events, requeue_unfinished(), f"{data_dir} (snapshot and journal)")
-    imported = restore_log(data_dir)
-    if imported is None:
-        return None
-    return Recovered(imported.events, imported.unfinished, f"{data_dir}/events.jsonl")
-
-
-def requeue_unfinished() -> list[str]:
-    """Send every unfinished job's message again, from the sweeper's sparse index (its cost follows the
-    unfinished jobs, not the log); a job already running takes the message as a harmless duplicate."""
-    from chalicelib import models, queue
-    from chalicelib.models import StateRecord
-
-    models.create_tables()
-    queue.create_queues()
-    jobids = [row.id for row in StateRecord.by_unfinished.query("pending")]
-    for jobid in jobids:
-        queue.send_job(jobid)
-    return jobids
-
-
-def restore_log(data_dir: str) -> Imported | None:
-    """Import DIR/events.jsonl (with DIR/secrets.json) into the fresh tables, and send again the messages of the
-    jobs it shows unfinished (they were lost with the old queue); None when there is no log yet."""
-    from chalicelib import audit_restore, models, queue
-
-    models.create_tables()
-    queue.create_queues()
-    log_path, secrets_path = Path(data_dir) / "events.jsonl", Path(data_dir) / "secrets.json"
-    if not log_path.exists():
-        return None
-    secrets = audit_restore.read_secrets_file(secrets_path) if secrets_path.exists() else None
-    with open(log_path, encoding="utf-8") as lines:
-        imported = audit_restore.import_log(lines, secrets)
-    for jobid in imported.unfinished:
-        queue.send_job(jobid)
-    return imported
-
-
-def save_log(data_dir: str) -> None:
-    """Export the log to DIR/events.jsonl and the secrets to DIR/secrets.json, each replaced whole."""
-    from chalicelib import audit_restore
-
-    os.makedirs(data_dir, exist_ok=True)
-    log_path, secrets_path = Path(data_dir) / "events.jsonl", Path(data_dir) / "secrets.json"
-    with open(f"{log_path}.tmp", "w", encoding="utf-8") as out:
-        audit_restore.export_log(out)
-    audit_restore.write_secrets_file(f"{secrets_path}.tmp", audit_restore.read_secrets())
-    os.replace(f"{secrets_path}.tmp", secrets_path)
-    os.replace(f"{log_path}.tmp", log_path)
 
 
 def _prepare_aws(inventory_path: str | None) -> tuple[str, str, bool] | None:

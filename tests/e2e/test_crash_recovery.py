@@ -69,3 +69,29 @@ def test_a_damaged_journal_stops_the_start_with_one_line(tmp_path: Path) -> None
     assert done.returncode == 1
     assert done.stdout.splitlines() == [f"jobledger cannot start: {journal}: record 2 is damaged and records follow it"]
     assert "Traceback" not in done.stderr
+
+
+def test_an_older_data_dir_is_imported_once_even_if_the_import_is_cut_short(tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    first = start_stack("--provision-seconds", "0", "--data-dir", str(old))
+    try:
+        jobid = first.json(command="deployVirtualMachine", zoneid="1", templateid="1",
+                           serviceofferingid="1")[1]["deployvirtualmachineresponse"]["jobid"]
+        before = first.wait_for_job(jobid)
+    finally:
+        assert first.stop() == 0
+    new.mkdir(mode=0o700)
+    for name in ("events.jsonl", "secrets.json"):  # what an older version's data dir holds
+        (new / name).write_bytes((old / name).read_bytes())
+    (new / "import.pending").touch()  # as a kill during a first import leaves it, with a partial journal
+    (new / "journal-000001.log").write_bytes(b"0000 partial")
+    second = start_stack("--provision-seconds", "0", "--data-dir", str(new))
+    assert second.wait_for_job(jobid) == before
+    second.process.kill()
+    second.process.wait(timeout=10)
+    assert not (new / "import.pending").exists()
+    third = start_stack("--provision-seconds", "0", "--data-dir", str(new))
+    try:
+        assert third.wait_for_job(jobid) == before
+    finally:
+        assert third.stop() == 0

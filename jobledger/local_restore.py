@@ -1,0 +1,101 @@
+"""What a data dir gives back to the local stack on start (the emulator's journal, or the events.jsonl export of
+older versions, imported once), the unfinished jobs' messages sent again, and the export a clean stop leaves."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chalicelib.audit_restore import Imported
+    from jobledger.emulator import Emulator
+
+IMPORT_PENDING = "import.pending"
+
+
+@dataclass
+class Recovered:
+    events: int
+    unfinished: list[str]  # jobs sent to the queue again (their messages died with the old process)
+    source: str  # what they were read from
+
+
+def begin_import(data_dir: str) -> bool:
+    """Before the emulator opens the data dir: will DIR/events.jsonl be imported? Yes when the dir has no journal
+    yet, or when an import was cut short (nothing is served during one, so its partial journal is dropped)."""
+    path = Path(data_dir)
+    marker = path / IMPORT_PENDING
+    if marker.exists():
+        for partial in [path / "snapshot.jsonl", *path.glob("journal-*.log")]:
+            partial.unlink(missing_ok=True)
+        return True
+    if (path / "snapshot.jsonl").exists() or any(path.glob("journal-*.log")) or not (path / "events.jsonl").exists():
+        return False
+    os.close(os.open(marker, os.O_WRONLY | os.O_CREAT, 0o600))
+    return True
+
+
+def recover(data_dir: str, emulator: Emulator | None, fresh_import: bool = False) -> Recovered | None:
+    """After the emulator restored its journal: send the unfinished jobs' messages again. Or import
+    DIR/events.jsonl (a data dir of an older version, or an emulator started elsewhere, which keeps no journal)."""
+    found = emulator.restored if emulator is not None else None
+    if found is not None and not fresh_import:
+        if not (found.items or found.records):
+            return None
+        detail = f"snapshot of {found.items:,} items + {found.records:,} journal records"
+        return Recovered(found.events, requeue_unfinished(), f"{data_dir} ({detail})")
+    imported = restore_log(data_dir)
+    if emulator is not None and emulator.data is not None:
+        with emulator.gate.lock:
+            emulator.data.compact()  # the import is in a snapshot before it stops being pending
+        (Path(data_dir) / IMPORT_PENDING).unlink(missing_ok=True)
+    if imported is None:
+        return None
+    return Recovered(imported.events, imported.unfinished, f"{data_dir}/events.jsonl")
+
+
+def requeue_unfinished() -> list[str]:
+    """Send every unfinished job's message again, from the sweeper's sparse index (its cost follows the
+    unfinished jobs, not the log). The messages died with the old process; the stream decides what to do."""
+    from chalicelib import models, queue
+    from chalicelib.models import StateRecord
+
+    models.create_tables()
+    queue.create_queues()
+    jobids = [row.id for row in StateRecord.by_unfinished.query("pending")]
+    for jobid in jobids:
+        queue.send_job(jobid)
+    return jobids
+
+
+def restore_log(data_dir: str) -> Imported | None:
+    """Import DIR/events.jsonl (with DIR/secrets.json) into the fresh tables, and send again the messages of the
+    jobs it shows unfinished (they were lost with the old queue); None when there is no log yet."""
+    from chalicelib import audit_restore, models, queue
+
+    models.create_tables()
+    queue.create_queues()
+    log_path, secrets_path = Path(data_dir) / "events.jsonl", Path(data_dir) / "secrets.json"
+    if not log_path.exists():
+        return None
+    secrets = audit_restore.read_secrets_file(secrets_path) if secrets_path.exists() else None
+    with open(log_path, encoding="utf-8") as lines:
+        imported = audit_restore.import_log(lines, secrets)
+    for jobid in imported.unfinished:
+        queue.send_job(jobid)
+    return imported
+
+
+def save_log(data_dir: str) -> None:
+    """Export the log to DIR/events.jsonl and the secrets to DIR/secrets.json, each replaced whole. A readable
+    copy for people and tools; with a journal in DIR, a start restores from the journal, not from this export."""
+    from chalicelib import audit_restore
+
+    os.makedirs(data_dir, mode=0o700, exist_ok=True)
+    log_path, secrets_path = Path(data_dir) / "events.jsonl", Path(data_dir) / "secrets.json"
+    with open(os.open(f"{log_path}.tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as out:
+        audit_restore.export_log(out)
+    audit_restore.write_secrets_file(f"{secrets_path}.tmp", audit_restore.read_secrets())
+    os.replace(f"{secrets_path}.tmp", secrets_path)
+    os.replace(f"{log_path}.tmp", log_path)
