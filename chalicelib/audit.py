@@ -45,8 +45,10 @@ class Audit:
         return not self.problems and not self.divergences
 
 
-def verify(stored: Mapping[str, Sequence[ev.Event]], recorded: Mapping[str, Head] | None = None) -> Verified:
-    """Every stream's integrity; with the heads the state rows record, its completeness too."""
+def verify(stored: Mapping[str, Sequence[ev.Event]], recorded: Mapping[str, Head] | None = None,
+           in_flight: tuple[str, str] | None = None) -> Verified:
+    """Every stream's integrity; with the heads the state rows record (read before the log), its completeness
+    too (`audit_heads.check_heads`)."""
     out = Verified()
     for stream in sorted(stored, key=stream_order):
         checked = check_stream(stream, stored[stream])
@@ -57,17 +59,17 @@ def verify(stored: Mapping[str, Sequence[ev.Event]], recorded: Mapping[str, Head
         out.warnings += checked.warnings
         out.events += len(stored[stream])
     if recorded is not None:
-        out.problems += check_heads(stored, recorded)
+        out.problems += check_heads(stored, recorded, in_flight)
         out.heads_checked = True
     return out
 
 
 def audit(stored: Mapping[str, Sequence[ev.Event]], rows: Mapping[Key, Row] | None,
-          as_of: str | None = None) -> Audit:
+          as_of: str | None = None, in_flight: tuple[str, str] | None = None) -> Audit:
     """Verify (with the heads `rows` record), replay (up to `as_of`), and compare with `rows` unless travelling
     in time (or rows is None)."""
     rows = rows if as_of is None else None  # travelling in time compares nothing
-    verified = verify(stored, None if rows is None else recorded_heads(rows))
+    verified = verify(stored, None if rows is None else recorded_heads(rows), in_flight)
     rebuilt = replay(verified.streams, as_of, verified.jobs)
     divergences = [] if rows is None else compare(rebuilt, rows)
     return Audit(verified, rebuilt, divergences, as_of)

@@ -25,16 +25,29 @@ def recorded_heads(rows: Mapping[Key, Row]) -> dict[str, Head]:
     return out
 
 
-def check_heads(stored: Mapping[str, Sequence[Event]], recorded: Mapping[str, Head]) -> list[Problem]:
-    """Every stream of the log or of the recorded heads whose end is not the recorded one."""
+def check_heads(stored: Mapping[str, Sequence[Event]], recorded: Mapping[str, Head],
+                in_flight: tuple[str, str] | None = None) -> list[Problem]:
+    """Every stream of the log or of the recorded heads whose end is not the recorded one.
+
+    Read the heads first, then the log (events are only ever appended): a running stack can then only show a log
+    ahead of its heads, never behind. Events past a head all stamped within `in_flight` (from a little before
+    the heads were read to when the log was) may have been committed meanwhile: not named; the next audit sees
+    them. One stamped outside it (earlier, or in the future) is named.
+    """
     out: list[Problem] = []
     for stream in sorted({*stored, *recorded}, key=stream_order):
-        out += _check(stream, {e.seq: e for e in stored.get(stream, ())}, recorded.get(stream))
+        events = {e.seq: e for e in stored.get(stream, ())}
+        head = recorded.get(stream)
+        later = [e for seq, e in events.items() if head is None or seq > head.seq]
+        moving = bool(later) and in_flight is not None and all(in_flight[0] <= e.at <= in_flight[1] for e in later)
+        out += _check(stream, events, head, moving)
     return out
 
 
-def _check(stream: str, events: Mapping[int, Event], head: Head | None) -> list[Problem]:
+def _check(stream: str, events: Mapping[int, Event], head: Head | None, in_flight: bool) -> list[Problem]:
     last = max(events, default=0)
+    if head is None and in_flight:
+        return []
     if head is None:
         return [Problem(stream, last or None, f"{TAMPERED} the state rows record no head for this stream: its "
                                               "events were written outside the store, or its head was deleted")]
@@ -50,7 +63,7 @@ def _check(stream: str, events: Mapping[int, Event], head: Head | None) -> list[
         out.append(Problem(stream, head.seq, f"{TAMPERED} {events[head.seq].type} rewritten: its hash "
                                              f"{events[head.seq].hash[:12]}… is not the head hash the state rows "
                                              f"record ({head.hash[:12]}…): edited and re-sealed"))
-    if last > head.seq:
+    if last > head.seq and not in_flight:
         more = f"seq {last}" if last == head.seq + 1 else f"seqs {head.seq + 1}-{last}"
         out.append(Problem(stream, head.seq + 1, f"{TAMPERED} {more} past the head the state rows record (seq "
                                                  f"{head.seq}): added outside the store"))

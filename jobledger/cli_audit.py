@@ -61,9 +61,10 @@ def replay(args: argparse.Namespace) -> int:
     from chalicelib.audit_replay import as_of_instant
 
     as_of = as_of_instant(args.as_of) if args.as_of else None
+    since = _now(-SETTLE)
     rows = None if as_of else logreader.read_state(args.segments, logreader.Progress("state rows"))
-    stored = logreader.read_log(args.segments, logreader.Progress("events"))
-    result = audit.audit(stored, rows, as_of)
+    stored = logreader.read_log(args.segments, logreader.Progress("events"))  # after the rows: see check_heads
+    result = audit.audit(stored, rows, as_of, (since, _now(SKEW)))
     if args.json:
         _print_json(audit.report(result))
     else:
@@ -79,8 +80,10 @@ def verify(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"verify: {exc}", file=sys.stderr)
         return 2
-    stored = logreader.read_log(args.segments, logreader.Progress("events"))
-    verified = audit.verify(stored, logreader.read_heads())
+    since = _now(-SETTLE)
+    recorded = logreader.read_heads()
+    stored = logreader.read_log(args.segments, logreader.Progress("events"))  # after the heads: see check_heads
+    verified = audit.verify(stored, recorded, (since, _now(SKEW)))
     against = audit_seal.verify_against(stored, seal) if seal else ([], "")
     if args.json:
         _print_json({"events": verified.events, "streams": len(verified.streams),
@@ -91,6 +94,18 @@ def verify(args: argparse.Namespace) -> int:
         print(audit_text.verify_text(verified, against if seal else None))
     failed = verified.problems or against[0] or (args.strict and verified.warnings)
     return 1 if failed else 0
+
+
+# Events past a recorded head stamped from SETTLE seconds before the heads were read (writers stamp an event at
+# most a Lambda timeout before committing it) to SKEW seconds after the log was read (clocks differ) may have
+# been committed while the audit read: in flight, not tampering.
+SETTLE, SKEW = 300.0, 5.0
+
+
+def _now(offset: float = 0.0) -> str:
+    from chalicelib.audit_sealer import iso
+
+    return iso(datetime.now(timezone.utc) + timedelta(seconds=offset))
 
 
 def _seal_to_check(text: str) -> Any:
@@ -110,8 +125,10 @@ def seal(args: argparse.Namespace) -> int:
     from chalicelib.audit_sealer import iso
 
     made = datetime.now(timezone.utc)
-    stored = logreader.read_log(args.segments, logreader.Progress("events"))
-    verified = audit.verify(stored, logreader.read_heads())
+    since = _now(-SETTLE)
+    recorded = logreader.read_heads()
+    stored = logreader.read_log(args.segments, logreader.Progress("events"))  # after the heads: see check_heads
+    verified = audit.verify(stored, recorded, (since, _now(SKEW)))
     if verified.problems:
         print(audit_text.verify_text(verified))
         print("not sealed: a seal would vouch for a log that is not intact", file=sys.stderr)

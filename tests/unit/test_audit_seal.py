@@ -196,3 +196,16 @@ def test_the_seal_and_head_checks_import_no_io_library(module):
             "print(','.join(bad)); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, f"chalicelib.{module} pulls in {done.stdout.strip()} {done.stderr}"
+
+
+def test_events_past_a_head_committed_while_the_audit_read_are_in_flight_not_tampering():
+    original = log()  # job#1's events are stamped 10:00:01 to 10:00:04
+    heads = heads_of(e for s in original.values() for e in s)
+    heads["job#1"] = heads_of(original["job#1"][:3])["job#1"]  # read before seq 4 was committed
+    del heads["account#3"]  # read before the stream's first commit
+    assert check_heads(original, heads, (at(3.5), at(30))) == []
+    named = check_heads(original, heads, (at(4.5), at(30)))  # stamped before the window: behind the store's back
+    assert [p.stream for p in named] == ["job#1"] and "past the head" in named[0].what
+    assert [p.stream for p in check_heads(original, heads, (at(0), at(3)))] == ["account#3", "job#1"]  # future
+    truncated = check_heads({**original, "job#2": original["job#2"][:-1]}, heads, (at(0), at(30)))
+    assert [p.stream for p in truncated] == ["job#2"]  # a log behind its head is never in flight
