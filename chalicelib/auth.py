@@ -1,7 +1,9 @@
 """Authenticating a request as CloudStack does, the per-key rate limit, and the limits on what a request may be."""
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from datetime import timedelta
 
 from chalicelib import signing, state
@@ -44,10 +46,36 @@ def authenticate(req: ApiRequest, config: Settings) -> tuple[Caller, str | None]
     return caller_of(key, apikey), apikey
 
 
+class RateGuard:
+    """At most `rate` requests per key per second in this process (a Lambda container, or the local stack).
+
+    A cheap first line that costs no request: the stage's real limits are API Gateway's throttling and the WAF
+    rate-based rule keyed on `apiKey` (infra/merge.yaml), which see every container. Bounded memory: the
+    least recently seen keys are forgotten first.
+    """
+
+    def __init__(self, max_keys: int = 10_000) -> None:
+        self.windows: OrderedDict[str, tuple[int, int]] = OrderedDict()
+        self.max_keys = max_keys
+        self.lock = threading.Lock()
+
+    def allow(self, apikey: str, rate: int, now: float) -> bool:
+        window = int(now)
+        with self.lock:
+            seen, count = self.windows.pop(apikey, (window, 0))
+            count = count + 1 if seen == window else 1
+            self.windows[apikey] = (window, count)
+            while len(self.windows) > self.max_keys:
+                self.windows.popitem(last=False)
+        return count <= rate
+
+
+GUARD = RateGuard()
+
+
 def check_rate(apikey: str | None, config: Settings, now: float | None = None) -> None:
-    """At most `rate_limit` requests per key per second (one atomic counter per key and second); 429 beyond."""
+    """429 past `rate_limit` requests per key per second in this process (0: off)."""
     if apikey is None or config.rate_limit <= 0:
         return
-    window = int(now if now is not None else time.time())
-    if state.count_request(apikey, window) > config.rate_limit:
+    if not GUARD.allow(apikey, config.rate_limit, time.time() if now is None else now):
         raise ApiError(429, "You have exceeded the allowed request rate; slow down and try again")

@@ -103,7 +103,6 @@ class StateRecord(Model):
     zoneid = UnicodeAttribute(null=True)
     search = UnicodeAttribute(null=True)
     created = UnicodeAttribute(null=True)
-    expires_at = NumberAttribute(null=True)  # DynamoDB TTL (rate-limit windows)
     head = UnicodeAttribute(null=True)  # `<seq> <hash> <at>` of a stream's last event (rows.Head): job and head rows
     keystate = UnicodeAttribute(null=True)  # API key rows: `enabled` or `disabled`, what RequireKey checks
     by_kind = ByKind()

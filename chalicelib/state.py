@@ -1,4 +1,4 @@
-"""The state table's one door: reads by key, the listing indexes, the atomic counters and the rate windows.
+"""The state table's one door: reads by key, the listing indexes, the atomic counters.
 
 Only this module (and the store, which writes) knows the table's key design: rows are (`kind`, `id`); the
 listing indexes are keyed by kind (`by-kind`), owning account (`by-owner`) or domain (`by-domain`), each sorted
@@ -41,13 +41,6 @@ def next_value(counter: str, start: int) -> int:
     """Atomically take the next number of a counter; the first call answers `start`."""
     row = StateRecord("counter", counter)
     row.update(actions=[StateRecord.value.set((StateRecord.value | (start - 1)) + 1)])
-    return int(row.value)
-
-
-def count_request(apikey: str, window: int) -> int:
-    """Count one request of a key in a one-second window; answer the window's count (rows expire by TTL)."""
-    row = StateRecord("rate", f"{apikey}#{window}")
-    row.update(actions=[StateRecord.value.add(1), StateRecord.expires_at.set(window + 120)])
     return int(row.value)
 
 

@@ -61,10 +61,17 @@ def test_tables_are_on_demand_recoverable_and_kept() -> None:
         assert RESOURCES[logical_id]["DeletionPolicy"] == RESOURCES[logical_id]["UpdateReplacePolicy"] == "Retain"
 
 
-def test_state_table_expires_rows_by_the_models_ttl_attribute() -> None:
-    ttl = props("StateTable")["TimeToLiveSpecification"]
-    assert ttl == {"AttributeName": "expires_at", "Enabled": True}
-    assert "expires_at" in StateRecord.get_attributes()
+def test_the_api_is_rate_limited_per_api_key_by_waf_and_throttled_by_api_gateway() -> None:
+    acl = props("ApiWebAcl")
+    by_key = next(r for r in acl["Rules"] if r["Name"] == "per-api-key")["Statement"]["RateBasedStatement"]
+    assert by_key["AggregateKeyType"] == "CUSTOM_KEYS"
+    assert by_key["CustomKeys"][0]["QueryArgument"]["Name"] == "apiKey"
+    assert any(r["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP" for r in acl["Rules"])
+    association = props("ApiWebAclAssociation")
+    assert association["WebACLArn"] == {"Fn::GetAtt": ["ApiWebAcl", "Arn"]}
+    assert "${RestAPI}/stages/api" in association["ResourceArn"]["Fn::Sub"]
+    [throttle] = props("RestAPI")["MethodSettings"]
+    assert throttle["ThrottlingRateLimit"] > 0 and throttle["ThrottlingBurstLimit"] >= throttle["ThrottlingRateLimit"]
 
 
 def test_names_agree_across_template_configuration_and_policy() -> None:
