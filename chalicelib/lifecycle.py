@@ -58,7 +58,8 @@ def deploy(run: Run) -> None:
     """Decide from a fresh snapshot of the hosts and the next free address, commit; decide again on a lost race."""
     startvm = (run.job.params or {}).get("startvm", "true").lower() != "false"
     network = _default_network(run.vm)
-    nicid = str(state.next_value("nic", settings.load().nic_id_start))
+    config = settings.load()
+    nicid = state.next_id("nic", config.nic_id_start, config.id_block)
     for _ in range(MAX_PLACEMENT_TRIES):
         decision = decide_deploy(run.vm, _hosts(run.vm), network, _next_address(network), nicid, startvm)
         if decision.error:

@@ -19,6 +19,7 @@ class Settings:
     job_id_start: int
     vm_id_start: int
     nic_id_start: int
+    id_block: int
     provision_seconds: float
     allow_unsigned: bool
     rate_limit: int
@@ -45,6 +46,8 @@ def load() -> Settings:
         job_id_start=int(env.get("JOBLEDGER_JOB_ID_START", "1")),
         vm_id_start=int(env.get("JOBLEDGER_VM_ID_START", "100")),
         nic_id_start=int(env.get("JOBLEDGER_NIC_ID_START", "561")),
+        # Job, VM and NIC ids are leased from their counters this many at a time per process (1: one write per id).
+        id_block=int(env.get("JOBLEDGER_ID_BLOCK", "1")),
         provision_seconds=float(env.get("JOBLEDGER_PROVISION_SECONDS", "0")),
         # Unsigned requests act as the bootstrap admin only on the local stack, never in a deployed stage.
         allow_unsigned=env.get("JOBLEDGER_STAGE") == "local" and env.get("JOBLEDGER_ALLOW_UNSIGNED") == "1",

@@ -45,7 +45,8 @@ def deploy_virtual_machine(req: ApiRequest, caller: Caller, request_id: str) -> 
     extra = _placement_choices(req, zoneid, template)
     extra.update(_userdata(req))
     jobid = new_job_id()
-    vmid = str(state.next_value("vm", settings.load().vm_id_start))
+    config = settings.load()
+    vmid = state.next_id("vm", config.vm_id_start, config.id_block)
     at = now_iso()
     vm = vms.new_vm(vmid, caller, at, "Starting" if startvm else "Stopped", zone, template, offering, disk,
                     name=name, displayname=displayname)
@@ -85,7 +86,8 @@ def guard_of(caller: Caller) -> list[fx.Effect]:
 
 
 def new_job_id() -> str:
-    return str(state.next_value("job", settings.load().job_id_start))
+    config = settings.load()
+    return state.next_id("job", config.job_id_start, config.id_block)
 
 
 def submit_job(command: str, actor: Mapping[str, str], instancetype: str, instanceid: str,

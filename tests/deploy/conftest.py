@@ -15,13 +15,14 @@ from chalice.test import Client
 from moto import mock_aws
 
 from app import app
-from chalicelib import bootstrap, directory, inventory, models, queue
+from chalicelib import bootstrap, directory, inventory, models, queue, state
 from tests.deploy import flows
 from tests.deploy.harness import ADMIN, Cloud, environment
 
 
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[Cloud]:
+    state.LEASES.forget()
     with mock_aws(), environment(JOBLEDGER_RATE_LIMIT="1000"):
         models.create_tables()
         queue.create_queues()
