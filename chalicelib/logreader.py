@@ -82,12 +82,13 @@ def read_stream(stream: str) -> list[Event]:
     return [raw_event(r) for r in EventRecord.query(stream, consistent_read=True)]
 
 
-def read_heads() -> dict[str, Head]:
+def read_heads(consistent: bool = True) -> dict[str, Head]:
     """Every stream's head as the state rows record it: the job rows' `head` and the head rows, read with two
-    paged Queries projected to the keys and the head (O(streams); never on a request path)."""
+    paged Queries projected to the keys and the head (O(streams); never on a request path). A projection does
+    not lower the read units: DynamoDB charges the whole job rows."""
     out: dict[str, Head] = {}
     for kind in ("job", HEAD_KIND):
-        for record in StateRecord.query(kind, consistent_read=True, page_size=PAGE_SIZE,
+        for record in StateRecord.query(kind, consistent_read=consistent, page_size=PAGE_SIZE,
                                         attributes_to_get=["kind", "id", "head"]):
             if record.head:
                 stream = key_stream(kind, record.id)
