@@ -1,6 +1,6 @@
-"""The emulator's data dir: a snapshot of every DynamoDB table and item, and the journal of the write requests
-applied since. A restart loads the snapshot, replays the journal through moto, and writes a new snapshot;
-a running emulator compacts the same way once the journal holds COMPACT_AFTER records."""
+"""The emulator's data dir: a snapshot of every DynamoDB table and item, and the journals of the writes applied
+since (the new versions of the items a request wrote, or the request itself). A start loads the snapshot and
+replays the journals; a new snapshot is written once they hold COMPACT_AFTER records, and on a clean stop."""
 from __future__ import annotations
 
 import fcntl
@@ -15,7 +15,11 @@ from typing import Any, Callable, Iterable, Iterator
 
 from moto.dynamodb.models import dynamodb_backends
 
-from jobledger.journal import Journal, JournalDamaged, Record, read_records, sync_directory
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
+
+from jobledger.moto_dynamodb import Touched
+from jobledger.moto_views import get_item, place
+from jobledger.journal import Journal, JournalDamaged, Record, read_journal, sync_directory
 
 SNAPSHOT = "snapshot.jsonl"
 COMPACT_AFTER = 20_000  # journal records; a restart replays at most this many (bench/restart.py measures it)
@@ -23,7 +27,9 @@ READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems
                    "DescribeTimeToLive", "ListTagsOfResource", "DescribeContinuousBackups", "DescribeEndpoints",
                    "DescribeLimits", "ListBackups", "DescribeBackup", "ListExports", "DescribeExport",
                    "ListImports", "DescribeImport", "GetResourcePolicy", "ListGlobalTables", "DescribeGlobalTable"})
-ITEM_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems",
+IMAGES = "jobledger.ItemImages"  # a record of the new versions of the items a request wrote (see `images`)
+IMAGED = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
+ITEM_WRITES = frozenset({IMAGES, "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems",
                          "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"})
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/")
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -60,23 +66,31 @@ class DataDir:
         newer = [(g, p) for g, p in journals if g >= self.generation]
         for _, path in newer:
             try:
-                for record in read_records(path, last=path == newer[-1][1]):
-                    self._replay(record, path.name)
-                    self._remember(record)
-                    restored.records += 1
+                records, valid = read_journal(path, last=path == newer[-1][1])
             except JournalDamaged as exc:
                 raise DataDirUnusable(str(exc)) from exc
+            for record in records:
+                self._replay(record, path.name)
+                self._remember(record)
+            restored.records += len(records)
+            if valid < path.stat().st_size:
+                os.truncate(path, valid)  # a torn tail, never acknowledged: gone before a newer journal follows
+        # No snapshot now (it would cost as much as the restore): a new journal follows the ones replayed.
         self.generation = max([self.generation, *(g for g, _ in journals)]) + 1
         self.journal = Journal(self._journal_path(self.generation))
-        self.compact()
+        self.journal.since_snapshot = restored.records
         restored.events = sum(len(t) for t, _ in _tables() if t.name == events_table)
         return restored
 
-    def record(self, environ: dict[str, Any], body: bytes) -> Record | None:
-        """The journal record of a DynamoDB request moto answered 200, or None for a read."""
+    def record(self, environ: dict[str, Any], body: bytes, written: Touched | None) -> Record | None:
+        """The journal record of a DynamoDB request moto answered 200, or None for a read: the new versions of
+        the items it `written` when they are known, else the request itself (replayed through moto)."""
         target = environ.get("HTTP_X_AMZ_TARGET", "")
-        if target.partition(".")[2] in READS:
+        action = target.partition(".")[2]
+        if action in READS:
             return None
+        if written is not None and action in IMAGED:
+            return Record(IMAGES, json.dumps(images(written), separators=(",", ":")), "", "")
         found = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
         key, region = found.groups() if found else ("jobledger", "us-east-1")
         return Record(target, body.decode("utf-8"), key, region)
@@ -86,7 +100,7 @@ class DataDir:
         assert self.journal is not None, "restore() first"
         number = self.journal.append(record)
         self._remember(record)
-        if self.journal.records >= COMPACT_AFTER:
+        if self.journal.since_snapshot >= COMPACT_AFTER:
             self.compact()
         return number
 
@@ -145,13 +159,16 @@ class DataDir:
                     self.schema.append(record)
                 for line in lines:
                     item = json.loads(line)
-                    dynamodb_backends[item["a"]][item["r"]].put_item(item["t"], item["i"])
+                    load_item(item["a"], item["r"], item["t"], item["i"])
                     count += 1
             except (ValueError, KeyError, TypeError, StopIteration) as exc:  # ValueError: JSON, moto's validation
                 raise DataDirUnusable(f"{path}: cannot be read ({type(exc).__name__}: {exc})"[:300]) from exc
         return int(header["generation"]), count
 
     def _replay(self, record: Record, where: str) -> None:
+        if record.target == IMAGES:
+            apply_images(json.loads(record.body))
+            return
         status, body = call(self.app, record)
         if not status.startswith("200"):
             raise DataDirUnusable(f"{self.path / where}: {record.target} was refused on replay ({status}: "
@@ -159,6 +176,41 @@ class DataDir:
 
     def _journal_path(self, generation: int) -> Path:
         return self.path / f"journal-{generation:06d}.log"
+
+
+def images(written: Touched) -> list[list[Any]]:
+    """[account, region, table, key, item or None (deleted)] of each written item, as it is now."""
+    out = []
+    for backend, table_name, key in dict.fromkeys((b, t, k) for b, t, k in written):
+        table = backend.tables[table_name]
+        item = get_item(table, key)
+        key_json = {table.hash_key_attr: key[0].to_json()}
+        if key[1] is not None and table.range_key_attr:
+            key_json[table.range_key_attr] = key[1].to_json()
+        out.append([backend.account_id, backend.region_name, table_name, key_json,
+                    item.to_json()["Attributes"] if item is not None else None])
+    return out
+
+
+def apply_images(entries: list[list[Any]]) -> None:
+    for account, region, table_name, key, item in entries:
+        if item is None:
+            dynamodb_backends[account][region].delete_item(table_name, key)
+        else:
+            load_item(account, region, table_name, item)
+
+
+def load_item(account: str, region: str, table_name: str, attrs: dict[str, Any]) -> None:
+    """Store an item moto had stored before, as moto stores it, without moto's put_item checks: they passed
+    once, and they cost 6 times the rest (moto re-sums the item's size at every attribute)."""
+    backend = dynamodb_backends[account][region]
+    table = backend.get_table(table_name)
+    hash_key = DynamoType(attrs[table.hash_key_attr])
+    range_key = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+    item = Item(hash_key, range_key, {})
+    dict.update(item.attrs, {name: DynamoType(value) for name, value in attrs.items()})
+    place(table.items, (hash_key, range_key), item, table.has_range_key)
+    getattr(backend, "index_maps", {}).pop(table_name, None)  # the fast backend's GSI map: rebuilt when used
 
 
 def call(app: WsgiApp, record: Record) -> tuple[str, bytes]:

@@ -50,9 +50,13 @@ class OneDynamoRequestAtATime:
         with self.lock:
             if self.broken:
                 return _refuse(start_response, self.broken)
-            out = list(self.app(environ, lambda *args: answer.append(args)))
+            moto_dynamodb.collect()
             try:
-                record = data.record(environ, body) if answer[0][0].startswith("200") else None
+                out = list(self.app(environ, lambda *args: answer.append(args)))
+            finally:
+                written = moto_dynamodb.collected()
+            try:
+                record = data.record(environ, body, written) if answer[0][0].startswith("200") else None
                 number = data.append(record) if record is not None else None
             except OSError as exc:  # applied but not journaled: stop acknowledging anything from now on
                 self.broken = f"the data dir cannot be written: {exc}"

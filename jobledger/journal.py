@@ -8,7 +8,6 @@ import threading
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 
 class JournalDamaged(Exception):
@@ -41,22 +40,27 @@ def decode(line: bytes) -> Record | None:
     return Record(target, body, key, region)
 
 
-def read_records(path: Path, last: bool) -> Iterator[Record]:
-    """Every record of a journal file. A damaged tail (a write cut short by a crash: no newline, or bad lines with
-    nothing good after them) of the `last` file is skipped; a damaged record anywhere else raises JournalDamaged."""
-    lines = path.read_bytes().split(b"\n")
-    torn = lines.pop()  # b"" when the file ends with a newline
+def read_journal(path: Path, last: bool) -> tuple[list[Record], int]:
+    """Every record of a journal file, and how many bytes hold them. A damaged tail (a write cut short by a
+    crash: no newline, or bad lines with nothing good after them) of the `last` file is left out; a damaged
+    record anywhere else raises JournalDamaged."""
+    data = path.read_bytes()
+    records: list[Record] = []
     damaged: int | None = None
-    for number, line in enumerate(lines, start=1):
-        record = decode(line)
-        if record is None:
-            damaged = number if damaged is None else damaged
-            continue
-        if damaged is not None:
-            raise JournalDamaged(f"{path}: record {damaged} is damaged and records follow it")
-        yield record
-    if not last and (damaged is not None or torn):
+    valid = start = 0
+    while (end := data.find(b"\n", start)) >= 0:
+        record = decode(data[start:end])
+        if record is None and damaged is None:
+            damaged = len(records) + 1
+        elif record is not None:
+            if damaged is not None:
+                raise JournalDamaged(f"{path}: record {damaged} is damaged and records follow it")
+            records.append(record)
+            valid = end + 1
+        start = end + 1
+    if not last and valid < len(data):
         raise JournalDamaged(f"{path}: the journal was completed by a newer one but its end is damaged")
+    return records, valid
 
 
 class Journal:
@@ -68,7 +72,7 @@ class Journal:
         self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         sync_directory(path.parent)  # the new file's name is durable before any record in it is acknowledged
         self.written = self.durable = 0  # record numbers, counted across files (see rotate)
-        self.records = 0  # in this file
+        self.since_snapshot = 0  # records (a compaction resets it)
         self.syncing = False
         self.cond = threading.Condition()
 
@@ -77,7 +81,7 @@ class Journal:
         with self.cond:
             os.write(self.fd, data)  # one write of a whole line: O_APPEND keeps lines whole and in order
             self.written += 1
-            self.records += 1
+            self.since_snapshot += 1
             return self.written
 
     def wait_durable(self, upto: int | None = None) -> None:
@@ -106,7 +110,7 @@ class Journal:
             os.fdatasync(self.fd)
             os.close(self.fd)
             self.durable = self.written
-            self.path, self.records = path, 0
+            self.path, self.since_snapshot = path, 0
             self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             sync_directory(path.parent)
 

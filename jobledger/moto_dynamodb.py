@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from typing import Any
+from typing import Any, Callable
 
 import moto
 from moto.dynamodb import urls as dynamodb_urls
@@ -20,38 +20,18 @@ from moto.dynamodb.exceptions import (
     TransactionCanceledException, TransactWriteSingleOpException)
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
-from moto.dynamodb.models.table import GlobalSecondaryIndex, Table
+from moto.dynamodb.models.table import Table
+
+from jobledger.moto_views import IndexMap, Key, TableView, get_item, hash_attr, place, signature
 
 PINNED_MOTO = "5.2.5"  # the version whose internals this module was read against (requirements-dev.txt)
 log = logging.getLogger(__name__)
 
-Key = tuple[DynamoType, DynamoType | None]
+Touched = list[tuple["FastDynamoDBBackend", str, Key]]
+# The items written by the request being served, while the emulator collects them (it serves one DynamoDB
+# request at a time): its journal keeps their new versions, which replay far faster than the request.
+touched: Touched | None = None
 Signature = tuple[tuple[str, str], ...]  # (index name, hash attribute) of each GSI the map was built for
-
-
-class IndexMap:
-    """For each GSI of one table: hash value → keys of the items that carry it (a superset is harmless)."""
-
-    def __init__(self, table: Table) -> None:
-        self.table = table
-        self.signature = signature(table)
-        self.keys: dict[str, dict[DynamoType, dict[Key, None]]] = {name: {} for name, _ in self.signature}
-        self.values: dict[Key, dict[str, DynamoType]] = {}
-        for item in table.all_items():
-            self.refresh((item.hash_key, item.range_key))
-
-    def refresh(self, key: Key) -> None:
-        """Move the item at `key` to the entries its current attributes give (none once it is deleted)."""
-        for name, old in self.values.pop(key, {}).items():
-            self.keys[name].get(old, {}).pop(key, None)
-        item = get_item(self.table, key)
-        if item is None:
-            return
-        now = {name: item.attrs[attr] for name, attr in self.signature if attr in item.attrs}
-        for name, value in now.items():
-            self.keys[name].setdefault(value, {})[key] = None
-        if now:
-            self.values[key] = now
 
 
 class FastDynamoDBBackend(DynamoDBBackend):
@@ -82,24 +62,20 @@ class FastDynamoDBBackend(DynamoDBBackend):
         finally:
             self._refresh(table_name, key)
 
-    def execute_statement(self, *args: Any, **kwargs: Any) -> Any:  # PartiQL writes bypass the hooks above
-        self.index_maps.clear()
-        try:
-            return super().execute_statement(*args, **kwargs)
-        finally:
-            self.index_maps.clear()
+    # PartiQL writes items without the hooks above: the GSI maps are rebuilt when next used.
+    def execute_statement(self, *args: Any, **kwargs: Any) -> Any:
+        return self._unmapped(super().execute_statement, *args, **kwargs)
 
     def execute_transaction(self, *args: Any, **kwargs: Any) -> Any:
-        self.index_maps.clear()
-        try:
-            return super().execute_transaction(*args, **kwargs)
-        finally:
-            self.index_maps.clear()
+        return self._unmapped(super().execute_transaction, *args, **kwargs)
 
     def batch_execute_statement(self, *args: Any, **kwargs: Any) -> Any:
+        return self._unmapped(super().batch_execute_statement, *args, **kwargs)
+
+    def _unmapped(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         self.index_maps.clear()
         try:
-            return super().batch_execute_statement(*args, **kwargs)
+            return call(*args, **kwargs)
         finally:
             self.index_maps.clear()
 
@@ -180,6 +156,8 @@ class FastDynamoDBBackend(DynamoDBBackend):
                 table.items[hash_key] = old  # type: ignore[assignment]  # moto's own idiom (put_item)
             if table_name in self.index_maps:
                 self.index_maps[table_name].refresh((hash_key, range_key))
+            if touched is not None:
+                touched.append((self, table_name, (hash_key, range_key)))
 
     def _streamed(self, item: dict[str, Any]) -> bool:
         op: Any = next(iter(item.values()), {})
@@ -187,17 +165,20 @@ class FastDynamoDBBackend(DynamoDBBackend):
         return table is not None and table.stream_shard is not None
 
     def _refresh(self, table_name: str, key_attrs: dict[str, Any]) -> None:
-        index_map = self.index_maps.get(table_name)
         table = self.tables.get(table_name)
-        if index_map is None or table is None:
-            return
-        if index_map.table is not table:
-            del self.index_maps[table_name]
+        if table is None:
             return
         try:
-            index_map.refresh(self.get_keys_value(table, key_attrs))
+            key = self.get_keys_value(table, key_attrs)
         except (KeyError, TypeError, MockValidationException):  # no valid key: moto refused the write
-            pass
+            return
+        if touched is not None:
+            touched.append((self, table_name, key))
+        index_map = self.index_maps.get(table_name)
+        if index_map is not None and index_map.table is not table:
+            del self.index_maps[table_name]
+        elif index_map is not None:
+            index_map.refresh(key)
 
     # Reads: moto's Query code, run on a view holding only the items that can match.
     def query(self, table_name: str, hash_key_dict: dict[str, Any] | None, range_comparison: str | None,
@@ -231,7 +212,7 @@ class FastDynamoDBBackend(DynamoDBBackend):
             partition = table.items.get(hash_key)  # .get: `items` is a defaultdict
             return TableView(table, {} if partition is None else {hash_key: partition})
         gsi = next((i for i in table.global_indexes if i.name == index_name), None)
-        attr = _hash_attr(gsi) if gsi is not None else None
+        attr = hash_attr(gsi) if gsi is not None else None
         wanted = next((DynamoType(v) for name, v in conditions or [] if name == attr), None)
         if attr is None or wanted is None:
             return None
@@ -239,7 +220,7 @@ class FastDynamoDBBackend(DynamoDBBackend):
         for key in self._index_map(table).keys[index_name].get(wanted, {}):
             found = get_item(table, key)
             if found is not None:
-                _place(items, key, found, table.has_range_key)
+                place(items, key, found, table.has_range_key)
         return TableView(table, items)
 
     def _index_map(self, table: Table) -> IndexMap:
@@ -253,42 +234,17 @@ def _condition_holds(condition: str, names: Any, values: Any, current: Item | No
     return bool(get_filter_expression(condition, names, values).expr(current))
 
 
-def _hash_attr(index: GlobalSecondaryIndex) -> str | None:
-    return next((k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"), None)
+def collect() -> None:
+    """Start collecting written keys, if this backend serves DynamoDB (plain moto has no hooks to collect with)."""
+    global touched
+    touched = [] if dynamodb_backends.backend is FastDynamoDBBackend else None
 
 
-def signature(table: Table) -> Signature:
-    return tuple((i.name, attr) for i in table.global_indexes if (attr := _hash_attr(i)) is not None)
-
-
-def get_item(table: Table, key: Key) -> Item | None:
-    """The item at `key`, without `Table.get_item`'s side effect of adding an empty partition."""
-    partition: Any = table.items.get(key[0])
-    if partition is None or key[1] is None:
-        return partition  # type: ignore[no-any-return]
-    return partition.get(key[1])  # type: ignore[no-any-return]
-
-
-def _place(items: dict[Any, Any], key: Key, item: Item, ranged: bool) -> None:
-    if ranged:
-        items.setdefault(key[0], {})[key[1]] = item
-    else:
-        items[key[0]] = item
-
-
-class TableView:
-    """A table whose `items` are only some of its items: moto's Query and `all_items` run on it unchanged; any
-    other attribute is the table's. (Not a copy: a copy of a moto model is tracked by moto forever.)"""
-
-    query = Table.query
-    all_items = Table.all_items
-
-    def __init__(self, table: Table, items: dict[Any, Any]) -> None:
-        self.table = table
-        self.items = items
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.table, name)
+def collected() -> Touched | None:
+    """The (backend, table, key) of every item written since `collect()`; None if nothing collected (plain moto)."""
+    global touched
+    out, touched = touched, None
+    return out
 
 
 def install_possible() -> bool:

@@ -13,10 +13,12 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.core.base_backend import BackendDict
 
-from jobledger import datadir
+from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
+
+from jobledger import datadir, moto_dynamodb
 from jobledger.datadir import DataDirUnusable
 from jobledger.emulator import Emulator
-from jobledger.journal import JournalDamaged, Record, read_records
+from jobledger.journal import JournalDamaged, Record, read_journal
 
 
 @pytest.fixture(autouse=True)
@@ -96,6 +98,7 @@ def test_a_torn_last_record_is_skipped(tmp_path: Path) -> None:
     second = Emulator(data_dir=tmp_path).start()
     try:
         assert items(client(second)) == before
+        assert journal.read_bytes().endswith(b"\n")  # the torn record is cut off: newer journals follow it
     finally:
         second.stop()
 
@@ -118,12 +121,13 @@ def test_reading_a_journal_tells_a_torn_tail_from_damage(tmp_path: Path) -> None
     good = [Record("DynamoDB_20120810.PutItem", "{}", "k", "r").encode() for _ in range(3)]
     path = tmp_path / "journal-000001.log"
     path.write_bytes(b"".join(good) + b"\x00\x00\x00\n" + b"0000")
-    assert len(list(read_records(path, last=True))) == 3
+    records, valid = read_journal(path, last=True)
+    assert len(records) == 3 and valid == len(b"".join(good))
     with pytest.raises(JournalDamaged):
-        list(read_records(path, last=False))  # an older journal was synced whole when the next one began
+        read_journal(path, last=False)  # an older journal was synced whole when the next one began
     path.write_bytes(good[0] + b"garbage\n" + good[1])
     with pytest.raises(JournalDamaged):
-        list(read_records(path, last=True))
+        read_journal(path, last=True)
 
 
 def test_compaction_bounds_the_journal_and_loses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -131,7 +135,7 @@ def test_compaction_bounds_the_journal_and_loses_nothing(tmp_path: Path, monkeyp
     first = Emulator(data_dir=tmp_path).start()
     table_with(client(first), 10)
     before = items(client(first))
-    assert first.data is not None and first.data.journal is not None and first.data.journal.records < 4
+    assert first.data is not None and first.data.journal is not None and first.data.journal.since_snapshot < 4
     assert len(list(tmp_path.glob("journal-*.log"))) == 1
     crash(first)
     second = Emulator(data_dir=tmp_path).start()
@@ -173,3 +177,27 @@ def test_one_stack_per_data_dir(tmp_path: Path) -> None:
             Emulator(data_dir=tmp_path).start()
     finally:
         first.stop()
+
+
+def test_writes_are_journaled_as_item_versions_or_as_requests_under_plain_moto(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = Emulator(data_dir=tmp_path / "fast").start()
+    table_with(client(first), 2)
+    assert first.data is not None and first.data.journal is not None
+    targets = [r.target for r in read_journal(first.data.journal.path, last=True)[0]]
+    assert targets == ["DynamoDB_20120810.CreateTable", *[datadir.IMAGES] * 4]
+    first.stop()
+    BackendDict.reset()
+    monkeypatch.setattr(moto_dynamodb, "install_possible", lambda: False)
+    monkeypatch.setattr(dynamodb_backends, "backend", DynamoDBBackend)
+    plain = Emulator(data_dir=tmp_path / "plain").start()
+    table_with(client(plain), 2)
+    before = items(client(plain))
+    assert plain.data is not None and plain.data.journal is not None
+    assert "DynamoDB_20120810.TransactWriteItems" in [r.target for r in read_journal(plain.data.journal.path, True)[0]]
+    crash(plain)
+    again = Emulator(data_dir=tmp_path / "plain").start()
+    try:
+        assert items(client(again)) == before
+    finally:
+        again.stop()
