@@ -6,7 +6,9 @@ from typing import Any
 
 from chalice import Chalice, Rate, Response
 
-from chalicelib import api, settings, sweeper, worker
+from chalicelib import settings
+from chalicelib.commands import api
+from chalicelib.runtime import sweeper, worker
 
 app = Chalice(app_name="jobledger")
 

@@ -10,9 +10,10 @@ from typing import Any, Callable
 from bench.harness import COUNT, Cloud
 from bench.measure import table
 
-# The fewest requests DESIGN.md allows, and why. Every API request authenticates (GetItem of the key): 1. Rates
-# are limited by API Gateway and WAF, which cost no request (infra/merge.yaml). Ids come from counters, but "leasing a block of ids per process is fine",
-# so a counter costs ~0 per operation. Nothing is assumed cached except the queue URL.
+# The fewest requests design allows, and why. Every API request authenticates (GetItem of the key): 1.
+# Rates are limited by API Gateway and WAF, which cost no request (infra/merge.yaml). Ids come from counters,
+# leased a block per process (JOBLEDGER_ID_BLOCK), so a counter costs ~0 per operation. Nothing is assumed
+# cached except the queue URL.
 MINIMUM: dict[str, tuple[int, str]] = {
     "submit deployVirtualMachine": (4, "auth 1 + BatchGet(zone, offering, template) + 1 transaction + 1 send"),
     "submit stopVirtualMachine": (4, "auth 1 + GetItem(vm) + 1 transaction + 1 send"),
@@ -75,8 +76,9 @@ SCHEDULED_EVENT = {"version": "0", "id": "bench", "detail-type": "Scheduled Even
 
 def scheduled_handlers() -> list[tuple[str, Callable[..., object]]]:
     """The app's @app.schedule functions by name, as Lambda invokes them."""
-    import app as application
     from chalice.app import ScheduledEventConfig
+
+    import app as application
 
     names = [s.handler_string.rsplit(".", 1)[1] for s in application.app.event_sources
              if isinstance(s, ScheduledEventConfig)]

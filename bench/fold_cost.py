@@ -9,13 +9,13 @@ from functools import partial
 from typing import Any, Callable
 
 from bench.measure import per_call, table, us
-from chalicelib import events as ev
-from chalicelib import jobs
-from chalicelib import vm as vms
-from chalicelib.accounts import ADMIN
-from chalicelib.fold import fold
+from chalicelib.cloudstack.wire import cloudstack_date, job_result_payload, render, root_name
+from chalicelib.core import events as ev
+from chalicelib.core import jobs
+from chalicelib.core import vm as vms
+from chalicelib.core.accounts import ADMIN
+from chalicelib.core.fold import fold
 from chalicelib.inventory import read_inventory
-from chalicelib.wire import cloudstack_date, job_result_payload, render, root_name
 
 SIZES = (5, 500)
 VERSION = "3.0.1.6"

@@ -50,7 +50,8 @@ class Cloud:
     """Tables, queues, inventory and the admin made in moto; the API and the worker as in production."""
 
     def __init__(self, inventory_path: str | None = None) -> None:
-        from chalicelib import bootstrap, directory, inventory, models, queue
+        from chalicelib import bootstrap, inventory
+        from chalicelib.aws import directory, models, queue
 
         self.mock = mock_aws()
         self.mock.start()
@@ -64,7 +65,8 @@ class Cloud:
 
     def call(self, keys: tuple[str, str] = ADMIN, **params: str) -> dict[str, Any]:
         """One signed API request through the same function the Chalice route calls; the response's body."""
-        from chalicelib import api, signing
+        from chalicelib.cloudstack import signing
+        from chalicelib.commands import api
 
         pairs = [*params.items(), ("apiKey", keys[0]), ("response", "json")]
         pairs.append(("signature", signing.sign(signing.string_to_sign(pairs), keys[1])))
@@ -76,7 +78,7 @@ class Cloud:
 
     def receive(self) -> list[dict[str, Any]]:
         """What the event source mapping receives (not counted: Lambda's calls, not ours)."""
-        from chalicelib import queue
+        from chalicelib.aws import queue
 
         with COUNT.paused():
             return list(queue.client().receive_message(QueueUrl=queue.queue_url(), MaxNumberOfMessages=10,
@@ -85,7 +87,7 @@ class Cloud:
     def deliver(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         """Invoke the worker handler as Lambda does; delete what it did not report failed (not counted)."""
         from app import job_worker
-        from chalicelib import queue
+        from chalicelib.aws import queue
         from jobledger.local import records_event, sqs_record
 
         reply = job_worker(records_event([sqs_record(m, QUEUE_ARN) for m in messages]), None)

@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 import requests
 
 from bench.measure import percentile, table
-from chalicelib import signing
+from chalicelib.cloudstack import signing
 
 ROOT = Path(__file__).resolve().parents[1]
 TWO_ZONES = ROOT / "chalicelib" / "inventories" / "two-zones.json"

@@ -18,14 +18,14 @@ ROUNDS = {"query": 300, "submit": 150}
 
 def signed(**params: str) -> list[tuple[str, str]]:
     """A request signed once (no `expires`: the signature stays valid, so the loop measures only the API)."""
-    from chalicelib import signing
+    from chalicelib.cloudstack import signing
 
     pairs = [*params.items(), ("apiKey", ADMIN[0]), ("response", "json")]
     return [*pairs, ("signature", signing.sign(signing.string_to_sign(pairs), ADMIN[1]))]
 
 
 def through_api(pairs: list[tuple[str, str]]) -> Callable[[], object]:
-    from chalicelib import api
+    from chalicelib.commands import api
 
     def call() -> None:
         reply = api.handle(api.HttpRequest("GET", pairs))
@@ -38,7 +38,8 @@ class Bare:
     """The same requests the API makes, made directly with boto3 on raw items."""
 
     def __init__(self) -> None:
-        from chalicelib import queue, settings
+        from chalicelib import settings
+        from chalicelib.aws import queue
 
         s = settings.load()
         self.events, self.state = s.events_table, s.state_table

@@ -27,15 +27,16 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 
 import moto  # noqa: E402,F401  (before any botocore client)
 
-from chalicelib import audit, jobs, logreader  # noqa: E402
-from chalicelib import events as ev  # noqa: E402
-from chalicelib import vm as vms  # noqa: E402
-from chalicelib.accounts import ADMIN  # noqa: E402
+from chalicelib import audit, logreader  # noqa: E402
 from chalicelib.audit_jsonl import log_lines  # noqa: E402
-from chalicelib.fold import fold  # noqa: E402
+from chalicelib.cloudstack.wire import cloudstack_date  # noqa: E402
+from chalicelib.core import events as ev  # noqa: E402
+from chalicelib.core import jobs  # noqa: E402
+from chalicelib.core import vm as vms  # noqa: E402
+from chalicelib.core.accounts import ADMIN  # noqa: E402
+from chalicelib.core.fold import fold  # noqa: E402
+from chalicelib.core.placement import address_at  # noqa: E402
 from chalicelib.inventory import inventory_rows  # noqa: E402
-from chalicelib.placement import address_at  # noqa: E402
-from chalicelib.wire import cloudstack_date  # noqa: E402
 
 HOSTS = 100
 WORKER = {"worker": "bench", "attempt": "1", "message": "m"}
@@ -123,7 +124,8 @@ def main() -> int:
     args = parser.parse_args()
     with ExitStack() as stack:
         _start_target(args.target, stack)
-        from chalicelib import audit_restore, models
+        from chalicelib import audit_restore
+        from chalicelib.aws import models
 
         models.create_tables()
         started = time.perf_counter()

@@ -6,14 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from chalicelib import events as ev
 from chalicelib.audit_compare import Divergence, compare
 from chalicelib.audit_heads import check_heads, recorded_heads
 from chalicelib.audit_replay import Rebuilt, host_usage, jobs_by_status, replay, stream_order
 from chalicelib.audit_table import Key, Row
 from chalicelib.audit_verify import Problem, check_stream, stream_kind
-from chalicelib.fold import JobState
-from chalicelib.rows import Head
+from chalicelib.core import events as ev
+from chalicelib.core.fold import JobState
+from chalicelib.core.rows import Head
 
 
 @dataclass

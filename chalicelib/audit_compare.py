@@ -10,9 +10,9 @@ from typing import Any, Mapping
 
 from chalicelib.audit_replay import Rebuilt
 from chalicelib.audit_table import UNEXPLAINED_KINDS, Key, Row
-from chalicelib.fold import job_from_row
-from chalicelib.rows import HEAD_KIND
-from chalicelib.wire import job_result_payload
+from chalicelib.cloudstack.wire import job_result_payload
+from chalicelib.core.fold import job_from_row
+from chalicelib.core.rows import HEAD_KIND
 
 # Fields the log never holds (secrets): not compared; a key's secret is checked against the logged digest.
 UNLOGGED_FIELDS = {"user": ("password",), "apikey": ("secret",)}

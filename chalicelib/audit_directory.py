@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from chalicelib import effects as fx
-from chalicelib import events as ev
 from chalicelib.audit_table import Table
-from chalicelib.rows import key_listed, listed
+from chalicelib.core import effects as fx
+from chalicelib.core import events as ev
+from chalicelib.core.rows import key_listed, listed
 
 Data = dict[str, Any]
 # The key row fields copied from the user (`directory._key_row`, less the secret).

@@ -9,8 +9,8 @@ from typing import Mapping, Sequence
 from chalicelib.audit_replay import stream_order
 from chalicelib.audit_table import Key, Row
 from chalicelib.audit_verify import Problem
-from chalicelib.events import Event
-from chalicelib.rows import HEAD_KIND, Head, head_key, heads_of, key_stream, parse_head
+from chalicelib.core.events import Event
+from chalicelib.core.rows import HEAD_KIND, Head, head_key, heads_of, key_stream, parse_head
 
 TAMPERED = "log tampered with:"
 

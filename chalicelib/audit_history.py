@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from chalicelib import events as ev
 from chalicelib.audit_compare import shown
 from chalicelib.audit_verify import check_stream
+from chalicelib.core import events as ev
 
 STATUS = ("pending", "succeeded", "failed")
 COLUMNS = (("time", 24), ("seq", 3), ("event", 13), ("actor", 34), ("attempt", 7), ("result", 0))

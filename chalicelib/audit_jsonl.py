@@ -8,7 +8,7 @@ import json
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from chalicelib.audit_replay import stream_order
-from chalicelib.events import Event
+from chalicelib.core.events import Event
 
 FIELDS = ("stream", "seq", "type", "schema", "at", "actor", "data", "hash")
 

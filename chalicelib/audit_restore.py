@@ -19,9 +19,9 @@ from chalicelib.audit_heads import with_heads
 from chalicelib.audit_jsonl import log_lines, read_lines
 from chalicelib.audit_replay import counters, replay
 from chalicelib.audit_table import Row
-from chalicelib.errors import JobledgerError
-from chalicelib.models import EventRecord, StateRecord
-from chalicelib.store import to_record
+from chalicelib.aws.eventlog import to_record
+from chalicelib.aws.models import EventRecord, StateRecord
+from chalicelib.core.errors import JobledgerError
 
 Secrets = dict[str, dict[str, str]]  # {"apikeys": {key: secret}, "passwords": {userid: hash}}
 

@@ -13,8 +13,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from chalicelib.audit_replay import stream_order
 from chalicelib.audit_verify import Problem
-from chalicelib.events import Event
-from chalicelib.rows import Head
+from chalicelib.core.events import Event
+from chalicelib.core.rows import Head
 
 FORMAT = "jobledger-seal/1"
 TOKEN = re.compile(r"^(?P<digest>[0-9a-f]{64})(?:@(?P<cut>\S+))?$")

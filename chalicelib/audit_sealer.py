@@ -12,9 +12,9 @@ from pynamodb.exceptions import PutError
 
 from chalicelib import logreader
 from chalicelib.audit_seal import Seal, heads_as_of, make_seal
-from chalicelib.events import Event
-from chalicelib.models import StateRecord
-from chalicelib.rows import Head
+from chalicelib.aws.models import StateRecord
+from chalicelib.core.events import Event
+from chalicelib.core.rows import Head
 
 # Longer than any writer lives between stamping an event and committing it (Lambda timeouts: 29 s and 60 s):
 # every event stamped at or before the cut is committed before the heads are read, so the seal is exactly the

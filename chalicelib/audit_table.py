@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from chalicelib import effects as fx
-from chalicelib import vm as vms
+from chalicelib.core import effects as fx
+from chalicelib.core import vm as vms
+from chalicelib.core.rows import Row, job_attributes, vm_attributes
 from chalicelib.inventory import host_capacity
-from chalicelib.rows import Row, job_attributes, vm_attributes
 
 Key = tuple[str, str]
 # Rows no event explains: id counters, address cursors, rate-limit windows and recorded seals.

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Sequence
 
-from chalicelib import events as ev
-from chalicelib.fold import IllegalStream, JobState, fold
+from chalicelib.core import events as ev
+from chalicelib.core.fold import IllegalStream, JobState, fold
 
 
 @dataclass(frozen=True)

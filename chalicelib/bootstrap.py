@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from chalicelib import events as ev
-from chalicelib import store
-from chalicelib.errors import ConcurrencyConflict
+from chalicelib.aws import eventlog
+from chalicelib.core import events as ev
+from chalicelib.core.errors import ConcurrencyConflict
 from chalicelib.inventory import INVENTORY_STREAM, inventory_rows
 
 CHUNK = 90  # rows per event: one event and its rows must fit one 100-item transaction
@@ -15,7 +15,7 @@ def seed_inventory(inventory: Mapping[str, Any], actor: Mapping[str, str] | None
     """Append the InventoryLoaded events not yet in the log; answer how many were appended (0: seeded)."""
     rows = inventory_rows(inventory, ev.now_iso())
     chunks = [rows[i:i + CHUNK] for i in range(0, len(rows), CHUNK)]
-    history = store.load_stream(INVENTORY_STREAM)
+    history = eventlog.load_stream(INVENTORY_STREAM)
     done = len(history)
     appended = 0
     for seq, chunk in enumerate(chunks, start=1):
@@ -26,7 +26,7 @@ def seed_inventory(inventory: Mapping[str, Any], actor: Mapping[str, str] | None
         [event] = ev.chained(history[-1] if history else None, [
             ev.new_event(INVENTORY_STREAM, seq, ev.INVENTORY_LOADED, data, actor or {"system": "bootstrap"})])
         try:
-            store.commit([event], chunk)
+            eventlog.commit([event], chunk)
         except ConcurrencyConflict:
             return appended  # another process is seeding: it finishes the job
         history.append(event)

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
-from chalicelib import effects as fx
+from chalicelib.core import effects as fx
 
 DEFAULT_PATH = Path(__file__).parent / "inventories" / "default.json"
 KINDS = ("zones", "hosts", "templates", "serviceofferings", "diskofferings", "networks")

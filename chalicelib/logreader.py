@@ -10,9 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable, TextIO, TypeVar
 
 from chalicelib.audit_table import Key, Row
-from chalicelib.events import Event
-from chalicelib.models import EventRecord, StateRecord
-from chalicelib.rows import HEAD_KIND, Head, key_stream, parse_head
+from chalicelib.aws.models import EventRecord, StateRecord
+from chalicelib.core.events import Event
+from chalicelib.core.rows import HEAD_KIND, Head, key_stream, parse_head
 
 SEAL_KIND = "seal"
 

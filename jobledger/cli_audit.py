@@ -150,7 +150,7 @@ def seal(args: argparse.Namespace) -> int:
 
 def history(args: argparse.Namespace) -> int:
     from chalicelib import audit_history, logreader
-    from chalicelib.events import job_stream
+    from chalicelib.core.events import job_stream
 
     stored = logreader.read_stream(job_stream(args.jobid)) if args.jobid.isdigit() else []
     if not stored:

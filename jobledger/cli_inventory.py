@@ -19,14 +19,15 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     apply_target(args)
-    from chalicelib import bootstrap, inventory, store
+    from chalicelib import bootstrap, inventory
+    from chalicelib.aws import eventlog
 
     wanted = inventory.read_inventory(args.file)
     appended = bootstrap.seed_inventory(wanted, operator_actor("jobledger inventory"))
     if appended:
         print(f"inventory: {appended} InventoryLoaded event(s) recorded")
         return 0
-    recorded = {(r["kind"], r["id"]): _bare(r["data"]) for e in store.load_stream(inventory.INVENTORY_STREAM)
+    recorded = {(r["kind"], r["id"]): _bare(r["data"]) for e in eventlog.load_stream(inventory.INVENTORY_STREAM)
                 for r in e.data["rows"]}
     if recorded == {(r.kind, r.id): _bare(r.data) for r in inventory.inventory_rows(wanted, "")}:
         print("inventory: already recorded (nothing to do)")

@@ -38,7 +38,8 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     apply_target(args)
-    from chalicelib import directory, settings, state
+    from chalicelib import settings
+    from chalicelib.aws import directory, statetable
 
     actor = operator_actor("jobledger keys")
     if args.action == "bootstrap":
@@ -47,17 +48,17 @@ def run(args: argparse.Namespace) -> int:
         out: dict[str, Any] = {"apikey": made[0], "secretkey": made[1]} if made and made[2] else {
             "admin": "ready (keys unchanged)"}
     elif args.action == "create-account":
-        domain = _row(state, "domain", args.domain_id)
+        domain = _row(statetable, "domain", args.domain_id)
         account, user = directory.create_account(args.name or args.username, TYPES[args.type], domain,
                                                  _user_fields(args), actor)
         out = {"account": account, "user": user}
     elif args.action == "create-user":
-        out = {"user": directory.create_user(_row(state, "account", args.account_id), _user_fields(args), actor)}
+        out = {"user": directory.create_user(_row(statetable, "account", args.account_id), _user_fields(args), actor)}
     elif args.action == "register":
-        apikey, secret = directory.register_keys(_row(state, "user", args.user_id), actor)
+        apikey, secret = directory.register_keys(_row(statetable, "user", args.user_id), actor)
         out = {"userid": args.user_id, "apikey": apikey, "secretkey": secret}
     else:
-        user = directory.set_user_state(_row(state, "user", args.user_id), args.action == "enable", actor)
+        user = directory.set_user_state(_row(statetable, "user", args.user_id), args.action == "enable", actor)
         out = {"user": {k: user[k] for k in ("id", "username", "state")}}
     print(json.dumps(out, indent=2))
     return 0
@@ -67,8 +68,8 @@ def _user_fields(args: argparse.Namespace) -> dict[str, str]:
     return {k: getattr(args, k) for k in ("username", "password", "email", "firstname", "lastname")}
 
 
-def _row(state: Any, kind: str, id_: str) -> dict[str, Any]:
-    row = state.get(kind, id_)
+def _row(table: Any, kind: str, id_: str) -> dict[str, Any]:
+    row = table.get(kind, id_)
     if row is None:
         raise SystemExit(f"keys: no {kind} with id {id_}")
     return row.as_dict()

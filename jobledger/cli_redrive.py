@@ -16,7 +16,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     apply_target(args)
-    from chalicelib import queue
+    from chalicelib.aws import queue
 
     print(f"moved {queue.redrive(args.limit)} messages from the dead-letter queue back to the jobs queue")
     return 0

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     signals: list[int] = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda number, _frame: signals.append(number))
-    from chalicelib.errors import JobledgerError
+    from chalicelib.core.errors import JobledgerError
     from jobledger.datadir import DataDirUnusable
 
     try:

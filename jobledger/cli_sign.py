@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
 
-from chalicelib import settings, signing
+from chalicelib import settings
+from chalicelib.cloudstack import signing
 
 
 def add_parser(sub: Any) -> None:

@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from moto.dynamodb.models import dynamodb_backends
-
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 
+from jobledger.journal import Journal, JournalDamaged, Record, read_journal, sync_directory
 from jobledger.moto_dynamodb import Touched
 from jobledger.moto_views import get_item, place
-from jobledger.journal import Journal, JournalDamaged, Record, read_journal, sync_directory
 
 SNAPSHOT = "snapshot.jsonl"
 COMPACT_AFTER = 20_000  # journal records; a restart replays at most this many (bench/restart.py measures it)

@@ -80,7 +80,8 @@ def start(host: str = "127.0.0.1", port: int = 8080, emulator_url: str | None = 
 
 
 def _prepare_aws(inventory_path: str | None) -> tuple[str, str, bool] | None:
-    from chalicelib import bootstrap, directory, inventory, models, queue, settings
+    from chalicelib import bootstrap, inventory, settings
+    from chalicelib.aws import directory, models, queue
 
     models.create_tables()
     queue.create_queues()
@@ -104,7 +105,7 @@ def _start_http(host: str, port: int) -> Any:
 
 def _sweeper_loop(stop: threading.Event, every: float = 15.0) -> None:
     """The scheduled sweeper Lambda's stand-in: the same function, on a timer."""
-    from chalicelib import sweeper
+    from chalicelib.runtime import sweeper
 
     while not stop.wait(every):
         try:
@@ -116,7 +117,7 @@ def _sweeper_loop(stop: threading.Event, every: float = 15.0) -> None:
 def _worker_loop(stop: threading.Event) -> None:
     """Long-poll the jobs queue; hand each batch to the Lambda handler; delete what it did not report failed."""
     from app import job_worker
-    from chalicelib import queue
+    from chalicelib.aws import queue
 
     sqs, url = queue.client(), queue.queue_url()
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

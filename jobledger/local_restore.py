@@ -58,8 +58,8 @@ def recover(data_dir: str, emulator: Emulator | None, fresh_import: bool = False
 def requeue_unfinished() -> list[str]:
     """Send every unfinished job's message again, from the sweeper's sparse index (its cost follows the
     unfinished jobs, not the log). The messages died with the old process; the stream decides what to do."""
-    from chalicelib import models, queue
-    from chalicelib.models import StateRecord
+    from chalicelib.aws import models, queue
+    from chalicelib.aws.models import StateRecord
 
     models.create_tables()
     queue.create_queues()
@@ -72,7 +72,8 @@ def requeue_unfinished() -> list[str]:
 def restore_log(data_dir: str) -> Imported | None:
     """Import DIR/events.jsonl (with DIR/secrets.json) into the fresh tables, and send again the messages of the
     jobs it shows unfinished (they were lost with the old queue); None when there is no log yet."""
-    from chalicelib import audit_restore, models, queue
+    from chalicelib import audit_restore
+    from chalicelib.aws import models, queue
 
     models.create_tables()
     queue.create_queues()

@@ -16,8 +16,13 @@ import moto
 from moto.dynamodb import urls as dynamodb_urls
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
-    ConditionalCheckFailed, MockValidationException, MultipleTransactionsException, TooManyTransactionsException,
-    TransactionCanceledException, TransactWriteSingleOpException)
+    ConditionalCheckFailed,
+    MockValidationException,
+    MultipleTransactionsException,
+    TooManyTransactionsException,
+    TransactionCanceledException,
+    TransactWriteSingleOpException,
+)
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table

@@ -14,8 +14,11 @@ from chalice.test import Client
 from moto import mock_aws
 
 from app import app
-from chalicelib import api, bootstrap, directory, inventory, models, queue, signing, state
-from chalicelib.worker import BatchFailed
+from chalicelib import bootstrap, inventory
+from chalicelib.aws import directory, models, queue, statetable
+from chalicelib.cloudstack import signing
+from chalicelib.commands import api
+from chalicelib.runtime.worker import BatchFailed
 from jobledger.local import records_event, sqs_record
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:jobledger-jobs"
@@ -102,7 +105,7 @@ class Cloud:
 def running_cloud(keys: Keys, inventory_path: Any = None,
                   quiet: Callable[[], AbstractContextManager[Any]] = nullcontext) -> Iterator[Cloud]:
     """Tables, queues, the inventory and the bootstrap admin (with `keys`) made in moto, for the block."""
-    state.LEASES.forget()  # a fresh cloud: no id block leased from another test's tables
+    statetable.LEASES.forget()  # a fresh cloud: no id block leased from another test's tables
     with mock_aws():
         models.create_tables()
         queue.create_queues()

@@ -8,21 +8,20 @@ from __future__ import annotations
 from typing import Iterator
 
 import pytest
-
-from tests.deploy.awscalls import RECORDER, Call  # noqa: I001  (installs the recorder before any client)
-
 from chalice.test import Client
 from moto import mock_aws
 
 from app import app
-from chalicelib import bootstrap, directory, inventory, models, queue, state
+from chalicelib import bootstrap, inventory
+from chalicelib.aws import directory, models, queue, statetable
 from tests.deploy import flows
+from tests.deploy.awscalls import RECORDER, Call  # noqa: I001  (installs the recorder before any client)
 from tests.deploy.harness import ADMIN, Cloud, environment
 
 
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[Cloud]:
-    state.LEASES.forget()
+    statetable.LEASES.forget()
     with mock_aws(), environment(JOBLEDGER_RATE_LIMIT="1000"):
         models.create_tables()
         queue.create_queues()

@@ -4,7 +4,7 @@ Each flow checks that it did what it set out to do, so a broken flow cannot pass
 """
 from __future__ import annotations
 
-from chalicelib.models import StateRecord
+from chalicelib.aws.models import StateRecord
 from tests.deploy.awscalls import RECORDER
 from tests.deploy.harness import ADMIN, Cloud, environment
 

@@ -12,7 +12,7 @@ from chalice.app import ScheduledEventConfig
 from chalice.test import Client
 
 from app import app
-from chalicelib import queue
+from chalicelib.aws import queue
 from tests import harness
 from tests.deploy.awscalls import RECORDER
 

@@ -11,7 +11,7 @@ from chalice.package import to_cfn_resource_name
 
 from app import app
 from chalicelib import settings
-from chalicelib.models import EventRecord, StateRecord
+from chalicelib.aws.models import EventRecord, StateRecord
 from tests.deploy.iam import grants, load_policy
 
 ROOT = Path(__file__).resolve().parents[2]

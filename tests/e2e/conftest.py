@@ -14,7 +14,7 @@ from typing import Any, Iterator
 import pytest
 import requests
 
-from chalicelib import signing
+from chalicelib.cloudstack import signing
 
 ROOT = Path(__file__).resolve().parents[2]
 # The bootstrap admin's key pair, given to the stack as a deployment would (deterministic tests).

@@ -7,7 +7,7 @@ import time
 import requests
 from lxml import etree
 
-from chalicelib import signing
+from chalicelib.cloudstack import signing
 from tests.e2e.conftest import ADMIN_KEY, ADMIN_SECRET, start_stack
 
 

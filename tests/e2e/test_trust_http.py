@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import requests
 
-from chalicelib import signing
+from chalicelib.cloudstack import signing
 from tests.e2e.conftest import ADMIN_KEY, ADMIN_SECRET
 
 

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-from chalicelib import events as ev
-from chalicelib import inventory, store, vm
-from chalicelib.fold import fold
-from chalicelib.models import EventRecord, StateRecord
+from chalicelib import inventory
+from chalicelib.aws import eventlog
+from chalicelib.aws.models import EventRecord, StateRecord
+from chalicelib.core import events as ev
+from chalicelib.core import vm
+from chalicelib.core.fold import fold
 
 LIVE = ("Running", "Stopped", "Starting", "Stopping")
 
@@ -20,7 +22,7 @@ def _jobs_end_once(jobids: list[str]) -> list[str]:
     out = []
     recorded = {r.stream.split("#", 1)[1] for r in EventRecord.scan() if r.stream.startswith("job#")}
     for jobid in sorted(set(jobids) | recorded, key=int):
-        events = store.load_stream(ev.job_stream(jobid))
+        events = eventlog.load_stream(ev.job_stream(jobid))
         terminal = [e for e in events if e.type in ev.TERMINAL_TYPES]
         if len(terminal) != 1 or not fold(jobid, events).finished:  # fold also refuses anything after the end
             out.append(f"invariant 1: job {jobid} has {len(terminal)} terminal events")

@@ -6,9 +6,10 @@ import os
 import random
 from datetime import datetime, timedelta, timezone
 
-from chalicelib import audit, logreader, queue, settings
-from chalicelib.models import StateRecord
-from chalicelib.sweeper import sweep
+from chalicelib import audit, logreader, settings
+from chalicelib.aws import queue
+from chalicelib.aws.models import StateRecord
+from chalicelib.runtime.sweeper import sweep
 from tests.faults import harness
 from tests.faults.invariants import violations
 

@@ -1,7 +1,7 @@
 """Poison messages dead-letter after the redrive policy's receives; `redrive` brings them back."""
 from __future__ import annotations
 
-from chalicelib import queue
+from chalicelib.aws import queue
 
 
 def test_dead_lettered_messages_are_moved_back_and_then_run(cloud):

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 from botocore.exceptions import ClientError
 
 from chalicelib import settings
-from chalicelib.models import StateRecord
-from chalicelib.queue import JobMessage
-from chalicelib.sweeper import sweep
+from chalicelib.aws.models import StateRecord
+from chalicelib.aws.queue import JobMessage
+from chalicelib.runtime.sweeper import sweep
 from tests.faults import harness
 
 

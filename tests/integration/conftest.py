@@ -5,7 +5,8 @@ from typing import Any, Iterator
 
 import pytest
 
-from chalicelib import inventory, signing
+from chalicelib import inventory
+from chalicelib.cloudstack import signing
 from tests import harness
 from tests.harness import Cloud
 

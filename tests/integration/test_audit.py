@@ -7,11 +7,12 @@ import stat
 import time
 from typing import Any
 
-from chalicelib import audit, audit_restore, logreader, models, queue
-from chalicelib import events as ev
+from chalicelib import audit, audit_restore, logreader
 from chalicelib.audit_replay import as_of_instant
-from chalicelib.models import EventRecord, StateRecord
-from chalicelib.store import to_record
+from chalicelib.aws import models, queue
+from chalicelib.aws.eventlog import to_record
+from chalicelib.aws.models import EventRecord, StateRecord
+from chalicelib.core import events as ev
 from jobledger.local import restore_log, save_log
 
 

@@ -5,8 +5,8 @@ import json
 import os
 import stat
 
-from chalicelib import models
-from chalicelib.models import EventRecord, StateRecord
+from chalicelib.aws import models
+from chalicelib.aws.models import EventRecord, StateRecord
 from jobledger.__main__ import main
 from tests.integration.test_audit import busy_day
 

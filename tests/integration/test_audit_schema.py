@@ -2,10 +2,11 @@
 hash, which covers the stored form, still verifies. Versions this code cannot read are named."""
 from __future__ import annotations
 
-from chalicelib import audit, audit_history, logreader, store
-from chalicelib import events as ev
-from chalicelib.models import EventRecord
-from chalicelib.store import to_record
+from chalicelib import audit, audit_history, logreader
+from chalicelib.aws import eventlog
+from chalicelib.aws.eventlog import to_record
+from chalicelib.aws.models import EventRecord
+from chalicelib.core import events as ev
 
 
 def _v2_origin(data: dict) -> dict:
@@ -26,7 +27,7 @@ def test_a_v1_event_is_read_back_through_a_v2_change(cloud, monkeypatch):
     monkeypatch.setitem(ev.UPCASTERS, (ev.JOB_SUBMITTED, 1), _v2_origin)
     stored = EventRecord.get("job#1", 1, consistent_read=True)
     assert stored.schema == 1 and "origin" not in stored.data  # the log is never rewritten
-    submitted = store.load_stream("job#1")[0]
+    submitted = eventlog.load_stream("job#1")[0]
     assert submitted.data["origin"] == "api" and submitted.data["command"] == "deployVirtualMachine"
     result = audit.audit(logreader.read_log(), logreader.read_state())
     assert result.clean  # the hash covers the stored v1 form; replay folds the v2 form
@@ -40,7 +41,7 @@ def test_a_v1_event_goes_through_every_step_of_the_chain(cloud, monkeypatch):
     monkeypatch.setitem(ev.CURRENT_SCHEMA, ev.JOB_SUBMITTED, 3)
     monkeypatch.setitem(ev.UPCASTERS, (ev.JOB_SUBMITTED, 1), _v2_origin)
     monkeypatch.setitem(ev.UPCASTERS, (ev.JOB_SUBMITTED, 2), _v3_channel)
-    data = store.load_stream("job#1")[0].data
+    data = eventlog.load_stream("job#1")[0].data
     assert data["channel"] == "api" and "origin" not in data
     assert audit.verify(logreader.read_log()).problems == []
 

@@ -10,14 +10,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from chalicelib import audit_sealer, logreader
-from chalicelib import events as ev
 from chalicelib.audit_seal import bare_seal, verify_against
-from chalicelib.models import EventRecord, StateRecord
-from chalicelib.rows import head_key, heads_of
-from chalicelib.store import to_record
+from chalicelib.aws.eventlog import to_record
+from chalicelib.aws.models import EventRecord, StateRecord
+from chalicelib.core import events as ev
+from chalicelib.core.rows import head_key, heads_of
 from jobledger.__main__ import main
 from tests.integration.test_audit import audited, tenant
-
 
 # inventory 1, domain 1, admin account 1 + user 2 (keys), alice's account 1 + user 2, two deploys 4 each
 EVENTS = 1 + 1 + 3 + 3 + 8

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qsl, urlsplit
 
-from chalicelib import api
+from chalicelib.commands import api
 from jobledger.__main__ import main
 
 
@@ -28,9 +28,9 @@ def test_keys_create_an_account_whose_new_keys_sign_requests(cloud, capsys):
 
 
 def test_sign_accepts_keys_that_start_with_a_dash(cloud, capsys):
-    from chalicelib import directory, state
+    from chalicelib.aws import directory, statetable
 
-    admin = state.get("user", "2").as_dict()
+    admin = statetable.get("user", "2").as_dict()
     key, secret = directory.register_keys(admin, {"system": "test"}, "-dash-key", "-dash-secret")
     code, url = run(capsys, "sign", "--key", key, "--secret", secret, "command=listZones", "response=json")
     assert code == 0
@@ -38,7 +38,7 @@ def test_sign_accepts_keys_that_start_with_a_dash(cloud, capsys):
 
 
 def test_generated_keys_never_start_with_a_dash():
-    from chalicelib.accounts import new_key_pair
+    from chalicelib.core.accounts import new_key_pair
 
     assert not any(k.startswith("-") for _ in range(2000) for k in new_key_pair())
 

@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import base64
 
-from chalicelib import state, store
-from chalicelib.events import job_stream
+from chalicelib.aws import eventlog, statetable
+from chalicelib.core.events import job_stream
 
 
 def test_userdata_is_checked_and_never_logged_in_clear(cloud):
     secret = base64.b64encode(b"#!/bin/sh\necho hunter2\n").decode()
     answer = cloud.deploy(userdata=secret)
-    submitted = store.load_stream(job_stream(answer["jobid"]))[0]
+    submitted = eventlog.load_stream(job_stream(answer["jobid"]))[0]
     assert secret not in str(submitted.data) and "hunter2" not in str(submitted.data)
-    assert state.get("vm", answer["id"]).as_dict()["userdatabytes"] == 23
+    assert statetable.get("vm", answer["id"]).as_dict()["userdatabytes"] == 23
 
 
 def test_userdata_limits_follow_cloudstack(cloud):
@@ -27,8 +27,9 @@ def test_userdata_limits_follow_cloudstack(cloud):
 
 
 def test_userdata_by_post_may_be_up_to_32_kb(cloud):
-    from tests.integration.conftest import ADMIN_KEY, ADMIN_SECRET, signed
     from urllib.parse import urlencode
+
+    from tests.integration.conftest import ADMIN_KEY, ADMIN_SECRET, signed
 
     params = {"command": "deployVirtualMachine", "zoneid": "1", "serviceofferingid": "1", "templateid": "1",
               "userdata": base64.b64encode(b"y" * 30000).decode()}
@@ -50,7 +51,7 @@ def test_invalid_names_and_foreign_networks_are_431(big_cloud):
         status, body = big_cloud.call(command="deployVirtualMachine", zoneid="1", serviceofferingid="1",
                                       templateid="1", **params)
         assert status == 431, (params, body)
-    assert state.get("counter", "job") is None
+    assert statetable.get("counter", "job") is None
 
 
 def test_placement_spreads_over_the_least_loaded_hosts_of_the_right_hypervisor(big_cloud):
@@ -58,7 +59,7 @@ def test_placement_spreads_over_the_least_loaded_hosts_of_the_right_hypervisor(b
     kvm = big_cloud.deploy(templateid="2")["id"]
     zone2 = big_cloud.deploy(zoneid="2", templateid="3")["id"]
     big_cloud.run_worker()
-    hosts = {vmid: state.get("vm", vmid).as_dict()["hostid"] for vmid in [*xen, kvm, zone2]}
+    hosts = {vmid: statetable.get("vm", vmid).as_dict()["hostid"] for vmid in [*xen, kvm, zone2]}
     assert {hosts[v] for v in xen} == {"3"}  # host 3 has far more free memory than host 2
     assert hosts[kvm] == "4" and hosts[zone2] in ("5", "6")
-    assert state.get("vm", kvm).as_dict()["hypervisor"] == "KVM"
+    assert statetable.get("vm", kvm).as_dict()["hypervisor"] == "KVM"

@@ -12,7 +12,6 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.core.base_backend import BackendDict
-
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 
 from jobledger import datadir, moto_dynamodb

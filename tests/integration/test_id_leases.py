@@ -5,11 +5,11 @@ from __future__ import annotations
 import random
 import threading
 
-from chalicelib import state
+from chalicelib.aws import statetable
 
 
 def test_interleaved_containers_never_share_an_id(cloud):
-    containers = [state.IdLeases() for _ in range(4)]
+    containers = [statetable.IdLeases() for _ in range(4)]
     taken: list[list[int]] = [[] for _ in containers]
     rng = random.Random(7)
     for _ in range(400):
@@ -22,7 +22,7 @@ def test_interleaved_containers_never_share_an_id(cloud):
 
 
 def test_threads_of_one_container_get_distinct_increasing_ids(cloud):
-    container, got, lock = state.IdLeases(), [], threading.Lock()
+    container, got, lock = statetable.IdLeases(), [], threading.Lock()
 
     def take() -> None:
         mine = [container.next_id("job", 1, 5) for _ in range(50)]
@@ -40,8 +40,8 @@ def test_threads_of_one_container_get_distinct_increasing_ids(cloud):
 
 def test_a_fresh_stack_with_blocks_gives_job_1_and_vm_100(cloud, monkeypatch):
     monkeypatch.setenv("JOBLEDGER_ID_BLOCK", "50")
-    state.LEASES.forget()
+    statetable.LEASES.forget()
     first = cloud.deploy()
     second = cloud.deploy()
     assert (first["jobid"], first["id"], second["jobid"], second["id"]) == ("1", "100", "2", "101")
-    assert state.get("counter", "job").value == 50  # one write leased ids 1-50
+    assert statetable.get("counter", "job").value == 50  # one write leased ids 1-50

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib import state, store
-from chalicelib.events import job_stream
-from chalicelib.models import EventRecord, StateRecord
-from chalicelib.worker import BatchFailed
+from chalicelib.aws import eventlog, statetable
+from chalicelib.aws.models import EventRecord, StateRecord
+from chalicelib.core.events import job_stream
+from chalicelib.runtime.worker import BatchFailed
 
 
 def test_a_deployed_vm_is_pending_then_running(cloud):
@@ -29,7 +29,7 @@ def test_a_deployed_vm_is_pending_then_running(cloud):
 def test_the_stream_records_every_step_in_order(cloud):
     cloud.deploy()
     cloud.run_worker()
-    types = [e.type for e in store.load_stream(job_stream("1"))]
+    types = [e.type for e in eventlog.load_stream(job_stream("1"))]
     assert types == ["JobSubmitted", "JobStarted", "JobProgressed", "JobCompleted"]
 
 
@@ -42,9 +42,9 @@ def test_the_sixth_small_instance_fails_for_capacity(cloud):
     assert failed["jobresultcode"] == 551
     assert failed["jobresult"] == {"errorcode": 551,
                                    "errortext": "Unable to deploy virtual machine id = 105 due to not enough capacity"}
-    host = state.get("host", "2")
+    host = statetable.get("host", "2")
     assert (host.free_cpu, host.free_memory) == (0, 3072 - 5 * 512)
-    assert state.get("vm", "105").as_dict()["state"] == "Error"
+    assert statetable.get("vm", "105").as_dict()["state"] == "Error"
 
 
 def test_each_vm_gets_its_own_address(cloud):
@@ -64,7 +64,7 @@ def test_a_redelivered_message_does_not_deploy_twice(cloud):
     before = EventRecord.count(job_stream("1"))
     cloud.invoke(messages)  # the same message again, as SQS may deliver it
     assert EventRecord.count(job_stream("1")) == before == 4
-    assert state.get("host", "2").free_cpu == 2500 - 500
+    assert statetable.get("host", "2").free_cpu == 2500 - 500
     assert len(list(StateRecord.query("lease"))) == 1
 
 
@@ -73,7 +73,7 @@ def test_startvm_false_leaves_the_vm_stopped_without_taking_capacity(cloud):
     cloud.run_worker()
     vm = cloud.job("1")["jobresult"]["virtualmachine"]
     assert vm["state"] == "Stopped" and "hostid" not in vm
-    assert state.get("host", "2").free_cpu == 2500
+    assert statetable.get("host", "2").free_cpu == 2500
 
 
 def test_a_rejected_request_writes_nothing(cloud):
@@ -84,7 +84,7 @@ def test_a_rejected_request_writes_nothing(cloud):
     status, _ = cloud.call(command="deployVirtualMachine", serviceofferingid="1", templateid="1")
     assert status == 431
     assert EventRecord.count(job_stream("1")) == 0
-    assert state.get("counter", "job") is None and cloud.receive() == []
+    assert statetable.get("counter", "job") is None and cloud.receive() == []
 
 
 def test_an_unknown_job_is_a_431(cloud):

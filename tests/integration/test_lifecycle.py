@@ -1,8 +1,8 @@
 """The VM lifecycle through jobs: capacity and addresses taken and given back with the events that explain them."""
 from __future__ import annotations
 
-from chalicelib import state
-from chalicelib.models import StateRecord
+from chalicelib.aws import statetable
+from chalicelib.aws.models import StateRecord
 
 FULL_CPU, FULL_MEMORY = 2500, 3072
 
@@ -22,7 +22,7 @@ def run(cloud, command: str, vmid: str, **extra: str) -> dict:
 
 
 def free() -> tuple[int, int]:
-    host = state.get("host", "2")
+    host = statetable.get("host", "2")
     return int(host.free_cpu), int(host.free_memory)
 
 
@@ -95,7 +95,7 @@ def test_a_failed_deploy_leaves_the_vm_in_error_holding_nothing(cloud):
     for _ in range(6):
         cloud.deploy()
     cloud.run_worker()
-    vm = state.get("vm", "105").as_dict()
+    vm = statetable.get("vm", "105").as_dict()
     assert vm["state"] == "Error" and "hostid" not in vm and not vm.get("nic")
     assert run(cloud, "destroyVirtualMachine", "105")["jobresult"]["virtualmachine"]["state"] == "Destroyed"
 
@@ -105,4 +105,4 @@ def test_a_command_on_an_unknown_vm_is_a_431_and_writes_nothing(cloud):
     assert status == 431
     assert body["stopvirtualmachineresponse"]["errortext"] == (
         "Unable to execute API command stopvirtualmachine due to invalid value 999 for parameter id")
-    assert state.get("counter", "job") is None
+    assert statetable.get("counter", "job") is None

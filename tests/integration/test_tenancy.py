@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib import signing
+from chalicelib.cloudstack import signing
 from tests.integration.conftest import ADMIN_KEY, ADMIN_SECRET
 
 UNAUTHORIZED = "unable to verify user credentials and/or request signature"
@@ -188,13 +188,13 @@ def test_the_rate_limit_answers_429(cloud, monkeypatch):
 
 
 def test_every_event_records_the_acting_account_and_user(cloud):
-    from chalicelib import store
-    from chalicelib.events import job_stream
+    from chalicelib.aws import eventlog
+    from chalicelib.core.events import job_stream
 
     alice = tenant(cloud, "alice")
     jobid = cloud.call(as_=alice, command="deployVirtualMachine", zoneid="1", serviceofferingid="1",
                        templateid="1")[1]["deployvirtualmachineresponse"]["jobid"]
-    [submitted] = store.load_stream(job_stream(jobid))
+    [submitted] = eventlog.load_stream(job_stream(jobid))
     assert submitted.actor["accountid"] != "2" and submitted.actor["userid"] != "2"
     assert "signature" not in str(submitted.data) and "apikey" not in str(submitted.data).lower()
 
@@ -238,18 +238,19 @@ def test_a_domain_admin_cannot_reach_a_sibling_domain_by_name(cloud):
 
 
 def test_deleting_an_account_expunges_its_vms_and_gives_everything_back(cloud):
-    from chalicelib import audit, logreader, state
+    from chalicelib import audit, logreader
+    from chalicelib.aws import statetable
 
     carol = tenant(cloud, "carol")
     vmids = [cloud.call(as_=carol, command="deployVirtualMachine", zoneid="1", serviceofferingid="1",
                         templateid="1")[1]["deployvirtualmachineresponse"]["id"] for _ in range(2)]
     cloud.run_worker()
-    assert state.get("host", "2").free_cpu == 2500 - 2 * 500
+    assert statetable.get("host", "2").free_cpu == 2500 - 2 * 500
     accountid = cloud.call(as_=carol, command="listAccounts")[1]["listaccountsresponse"]["account"][0]["id"]
     jobid = cloud.call(command="deleteAccount", id=accountid)[1]["deleteaccountresponse"]["jobid"]
     cloud.run_worker()
     assert cloud.job(jobid)["jobresult"] == {"success": True}
-    assert {state.get("vm", v).as_dict()["state"] for v in vmids} == {"Expunging"}
-    assert state.get("host", "2").free_cpu == 2500
+    assert {statetable.get("vm", v).as_dict()["state"] for v in vmids} == {"Expunging"}
+    assert statetable.get("host", "2").free_cpu == 2500
     result = audit.audit(logreader.read_log(), logreader.read_state())
     assert result.clean, [str(d) for d in result.divergences]

@@ -6,9 +6,11 @@ import json
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
-from chalicelib import signing, state, submit
-from chalicelib.accounts import caller_of
-from chalicelib.request import build_request
+from chalicelib.aws import statetable
+from chalicelib.cloudstack import signing
+from chalicelib.cloudstack.request import build_request
+from chalicelib.commands import submit
+from chalicelib.core.accounts import caller_of
 from tests.integration.conftest import ADMIN_KEY, ADMIN_SECRET
 from tests.integration.test_tenancy import NOT_AVAILABLE, UNAUTHORIZED, tenant
 
@@ -42,7 +44,7 @@ def test_a_signature_for_a_list_does_not_destroy_a_vm_when_the_names_are_reorder
     for attempt in (pairs, swapped):
         reply = cloud.raw(attempt)
         assert reply.status == 431 and "parameter command is given more than once" in reply.body
-    assert cloud.run_worker() == 0 and state.get("vm", vmid).as_dict()["state"] == "Running"
+    assert cloud.run_worker() == 0 and statetable.get("vm", vmid).as_dict()["state"] == "Running"
 
 
 def test_the_same_name_in_query_and_form_body_is_refused(cloud):
@@ -99,8 +101,8 @@ def test_delete_account_revokes_keys_when_it_answers_and_expunges_every_vm(cloud
     cloud.run_worker()
     jobid = body["deleteaccountresponse"]["jobid"]
     assert cloud.job(jobid)["jobresult"] == {"success": True}
-    assert {state.get("vm", v).as_dict()["state"] for v in (running, queued)} == {"Expunging"}
-    assert state.get("host", "2").free_cpu == 2500
+    assert {statetable.get("vm", v).as_dict()["state"] for v in (running, queued)} == {"Expunging"}
+    assert statetable.get("host", "2").free_cpu == 2500
     result = audit.audit(logreader.read_log(), logreader.read_state())
     assert result.clean, [*map(str, result.problems), *map(str, result.divergences)]
 
@@ -108,9 +110,9 @@ def test_delete_account_revokes_keys_when_it_answers_and_expunges_every_vm(cloud
 def test_a_write_authenticated_before_the_revocation_cannot_commit_after_it(cloud):
     """The race: a deploy's key was checked, then deleteAccount committed, then the deploy writes."""
     dave = tenant(cloud, "dave")
-    caller = caller_of(state.get("apikey", dave[0]).as_dict(), dave[0])  # what authenticate answered
+    caller = caller_of(statetable.get("apikey", dave[0]).as_dict(), dave[0])  # what authenticate answered
     cloud.call(command="deleteAccount", id=account_of(cloud, dave))
-    jobs_before = state.get("counter", "job").value
+    jobs_before = statetable.get("counter", "job").value
     request = build_request([("command", "deployVirtualMachine"), ("zoneid", "1"), ("serviceofferingid", "1"),
                              ("templateid", "1")])
     try:
@@ -118,8 +120,8 @@ def test_a_write_authenticated_before_the_revocation_cannot_commit_after_it(clou
         raise AssertionError("the deploy committed after its key was revoked")
     except Exception as exc:  # noqa: BLE001 - the exact type is checked below
         assert type(exc).__name__ == "KeyRevoked"
-    vmid = str(int(state.get("counter", "vm").value))
-    assert state.get("vm", vmid) is None and state.get("job", str(int(jobs_before) + 1)) is None
+    vmid = str(int(statetable.get("counter", "vm").value))
+    assert statetable.get("vm", vmid) is None and statetable.get("job", str(int(jobs_before) + 1)) is None
 
 
 def test_disable_user_is_effective_when_it_answers(cloud):

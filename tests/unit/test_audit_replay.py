@@ -1,12 +1,12 @@
 """Replay from the log alone: capacity, leases, time travel, the store's rules, counters, the export format."""
 from __future__ import annotations
 
-from chalicelib import events as ev
-from chalicelib import vm as vms
 from chalicelib.audit import audit, totals
 from chalicelib.audit_jsonl import FIELDS, event_line, log_lines, parse_line, read_lines
 from chalicelib.audit_replay import as_of_instant, counters, job_fields
-from chalicelib.fold import fold, job_row
+from chalicelib.core import events as ev
+from chalicelib.core import vm as vms
+from chalicelib.core.fold import fold, job_row
 from tests.unit.test_audit_verify import MEDIUM, at, deployed, inventory_stream, job_stream, new_vm, running
 
 FULL_CPU, FULL_MEMORY = 2500, 3072

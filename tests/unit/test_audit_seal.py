@@ -10,13 +10,23 @@ from dataclasses import replace
 
 import pytest
 
-from chalicelib import events as ev
 from chalicelib.audit import verify
 from chalicelib.audit_heads import check_heads, recorded_heads, with_heads
-from chalicelib.audit_seal import (BadSeal, bare_seal, check_seal, digest, heads_as_of, make_seal, parse_seal,
-                                   seal_document, seal_json, verify_against)
+from chalicelib.audit_seal import (
+    BadSeal,
+    bare_seal,
+    check_seal,
+    digest,
+    heads_as_of,
+    make_seal,
+    parse_seal,
+    seal_document,
+    seal_json,
+    verify_against,
+)
 from chalicelib.audit_sealer import seal_heads
-from chalicelib.rows import Head, head_key, heads_of, parse_head
+from chalicelib.core import events as ev
+from chalicelib.core.rows import Head, head_key, heads_of, parse_head
 
 Log = dict[str, list[ev.Event]]
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from chalicelib import events as ev
-from chalicelib import inventory, jobs
-from chalicelib import vm as vms
-from chalicelib.accounts import ADMIN
+from chalicelib import inventory
 from chalicelib.audit import verify
 from chalicelib.audit_verify import check_stream
-from chalicelib.fold import fold
-from chalicelib.wire import cloudstack_date
+from chalicelib.cloudstack.wire import cloudstack_date
+from chalicelib.core import events as ev
+from chalicelib.core import jobs
+from chalicelib.core import vm as vms
+from chalicelib.core.accounts import ADMIN
+from chalicelib.core.fold import fold
 
 WORKER = {"worker": "host-a", "attempt": "1", "message": "m-1"}
 INVENTORY = inventory.read_inventory()

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib import signing
-from chalicelib.errors import ApiError, echo
-from chalicelib.request import build_request, check_names
+from chalicelib.cloudstack import signing
+from chalicelib.cloudstack.request import build_request, check_names
+from chalicelib.core.errors import ApiError, echo
 
 NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.[]"
 names = st.text(alphabet=NAME_CHARS, min_size=1, max_size=12)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib import effects as fx
-from chalicelib.placement import HostLoad, decide_deploy
-from chalicelib.vmstates import INVALID_STATE, plan
+from chalicelib.core import effects as fx
+from chalicelib.core.placement import HostLoad, decide_deploy
+from chalicelib.core.vm_rules import INVALID_STATE, plan
 
 NETWORK = {"id": "205", "cidr": "10.1.1.0/24", "gateway": "10.1.1.1", "vlan": "295", "isdefault": True}
 VM = {"id": "100", "state": "Starting", "cpunumber": 1, "cpuspeed": 500, "memory": 512, "hypervisor": "XenServer",

@@ -4,9 +4,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib import events as ev
-from chalicelib import jobs
-from chalicelib.fold import FAILED, PENDING, SUCCEEDED, IllegalStream, fold
+from chalicelib.core import events as ev
+from chalicelib.core import jobs
+from chalicelib.core.fold import FAILED, PENDING, SUCCEEDED, IllegalStream, fold
 
 ACTOR = {"accountid": "2", "userid": "2"}
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from chalicelib.placement import HostLoad, address_at, address_count, choose_host
+from chalicelib.core.placement import HostLoad, address_at, address_count, choose_host
 
 
 def host(id_: str, cpu: int, memory: int) -> HostLoad:

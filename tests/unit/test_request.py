@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.errors import ApiError
-from chalicelib.request import build_request
+from chalicelib.cloudstack.request import build_request
+from chalicelib.core.errors import ApiError
 
 
 def test_names_are_case_insensitive_and_values_kept_as_sent():

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from chalicelib import wire
-from chalicelib.fold import FAILED, PENDING, SUCCEEDED, JobState
+from chalicelib.cloudstack import wire
+from chalicelib.core.fold import FAILED, PENDING, SUCCEEDED, JobState
 
 GOLDEN = Path(__file__).parent / "golden"
 VERSION = "3.0.1.6"

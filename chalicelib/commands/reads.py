@@ -1,4 +1,5 @@
-"""Sync list commands: inventory lists, listVirtualMachines and listAsyncJobs, paged as CloudStack pages.
+"""Sync read commands: queryAsyncJobResult (a job's stream, folded), and the lists (inventory,
+listVirtualMachines, listAsyncJobs) paged as CloudStack pages them.
 
 Account-scoped lists read a listing index one page at a time; `count` is a Select=COUNT query.
 """
@@ -7,16 +8,27 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Callable
 
-from chalicelib import directory, state
-from chalicelib.accounts import DOMAIN_ADMIN, ROOT_ADMIN, Caller
-from chalicelib.errors import ApiError, invalid_value
-from chalicelib.fold import job_from_row
-from chalicelib.listing import TEMPLATE_FILTERS, Page, matches_keyword, paging, shape
-from chalicelib.request import ApiRequest, is_numeric_id
-from chalicelib.vm import STATES, public_view
-from chalicelib.wire import cloudstack_date, job_result_payload, list_payload
+from chalicelib.aws import directory, eventlog, statetable
+from chalicelib.cloudstack.paging import TEMPLATE_FILTERS, Page, matches_keyword, paging, shape
+from chalicelib.cloudstack.request import ApiRequest, is_numeric_id
+from chalicelib.cloudstack.wire import cloudstack_date, job_result_payload, list_payload
+from chalicelib.core.accounts import DOMAIN_ADMIN, ROOT_ADMIN, Caller
+from chalicelib.core.errors import ApiError, invalid_value
+from chalicelib.core.events import job_stream
+from chalicelib.core.fold import fold, job_from_row
+from chalicelib.core.vm import STATES, public_view
 
 Handler = Callable[[ApiRequest, Caller, str], dict[str, Any]]
+
+
+def query_async_job_result(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
+    """One strongly consistent Query of the job's stream, folded; a foreign job reads as a missing one."""
+    jobid = req.require("jobid")
+    events = eventlog.load_stream(job_stream(jobid)) if is_numeric_id(jobid) else []
+    job = fold(jobid, events) if events else None
+    if job is None or not directory.can_see(caller, {"accountid": job.accountid, "domainid": job.domainid}):
+        raise invalid_value(req.command, "jobid", jobid)
+    return job_result_payload(job, req.fmt)
 
 
 def inventory_list(kind: str, *, zone_scoped: bool = False) -> Handler:
@@ -55,18 +67,18 @@ def list_virtual_machines(req: ApiRequest, caller: Caller, request_id: str) -> d
         raise invalid_value(req.command, "id", vmid)
     scope, hidden = _scope(req, caller)
     match = replace(_vm_filter(req, caller), id=vmid, hide_owners=hidden)
-    rows = state.list_rows("vm", scope, match, start=page.start, end=page.end())
-    count = _count(page, rows, lambda: state.count_rows("vm", scope, match))
+    rows = statetable.list_rows("vm", scope, match, start=page.start, end=page.end())
+    count = _count(page, rows, lambda: statetable.count_rows("vm", scope, match))
     return list_payload("virtualmachine", [_vm_item(r) for r in rows], count)
 
 
 def list_async_jobs(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
     page = paging(req)
     scope, hidden = _scope(req, caller)
-    match = state.Filter(created_from=_iso(req, "startdate") if req.get("startdate") else None,
+    match = statetable.Filter(created_from=_iso(req, "startdate") if req.get("startdate") else None,
                          search=_words(req, "keyword"), hide_owners=hidden)
-    rows = state.list_rows("job", scope, match, start=page.start, end=page.end(), newest_first=True)
-    count = _count(page, rows, lambda: state.count_rows("job", scope, match))
+    rows = statetable.list_rows("job", scope, match, start=page.start, end=page.end(), newest_first=True)
+    count = _count(page, rows, lambda: statetable.count_rows("job", scope, match))
     items = [job_result_payload(job_from_row(r.as_dict()), req.fmt) for r in rows]
     return list_payload("asyncjobs", items, count)
 
@@ -81,25 +93,25 @@ def empty_list(item: str) -> Handler:
     return handle
 
 
-def _scope(req: ApiRequest, caller: Caller) -> tuple[state.Scope, tuple[str, ...]]:
+def _scope(req: ApiRequest, caller: Caller) -> tuple[statetable.Scope, tuple[str, ...]]:
     """Where to read and whose rows to hide: the caller's own account; `listall=true` widens it to the domain
     (domain admin, less what root admins own there) or everything (root admin)."""
     listall = req.boolean("listall", False)
     if listall and caller.accounttype == ROOT_ADMIN:
-        return state.Scope("all"), ()
+        return statetable.Scope("all"), ()
     if listall and caller.accounttype == DOMAIN_ADMIN:
         roots = tuple(a for a in directory.root_admin_accounts(caller.domainid) if a != caller.accountid)
-        return state.Scope("domain", caller.domainid), roots
-    return state.Scope("owner", caller.accountid), ()
+        return statetable.Scope("domain", caller.domainid), roots
+    return statetable.Scope("owner", caller.accountid), ()
 
 
-def _vm_filter(req: ApiRequest, caller: Caller) -> state.Filter:
+def _vm_filter(req: ApiRequest, caller: Caller) -> statetable.Filter:
     wanted_state = req.get("state")
     present = wanted_state is not None and wanted_state.lower() == "present"
     # users never see destroyed VMs; admins do unless they ask for `present` ones
-    hide = state.GONE if present or (not wanted_state and caller.accounttype not in (ROOT_ADMIN, DOMAIN_ADMIN)) \
+    hide = statetable.GONE if present or (not wanted_state and caller.accounttype not in (ROOT_ADMIN, DOMAIN_ADMIN)) \
         else ()
-    return state.Filter(state=wanted_state if wanted_state and not present else None, hide_states=hide,
+    return statetable.Filter(state=wanted_state if wanted_state and not present else None, hide_states=hide,
                         zoneid=req.get("zoneid") or None, search=_words(req, "name") + _words(req, "keyword"))
 
 
@@ -116,7 +128,7 @@ def _vm_item(row: Any) -> dict[str, Any]:
 
 
 def _inventory(kind: str) -> list[dict[str, Any]]:
-    rows = state.list_kind(kind)
+    rows = statetable.list_kind(kind)
     return [r.as_dict() for r in sorted(rows, key=lambda r: (len(r.id), r.id))]
 
 

@@ -6,13 +6,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from chalicelib import admin, lists, settings, wire
-from chalicelib.accounts import DOMAIN_ADMIN, ROOT_ADMIN, USER, Caller
-from chalicelib.auth import authenticate, check_rate, check_shape
-from chalicelib.errors import ApiError, KeyRevoked, echo, not_available, unauthorized
-from chalicelib.queries import query_async_job_result
-from chalicelib.request import ApiRequest, build_request
-from chalicelib.submit import deploy_virtual_machine, vm_command
+from chalicelib import settings
+from chalicelib.cloudstack import wire
+from chalicelib.cloudstack.request import ApiRequest, build_request
+from chalicelib.commands import admin, reads
+from chalicelib.commands.auth import authenticate, check_rate, check_shape
+from chalicelib.commands.submit import deploy_virtual_machine, vm_command
+from chalicelib.core.accounts import DOMAIN_ADMIN, ROOT_ADMIN, USER, Caller
+from chalicelib.core.errors import ApiError, KeyRevoked, echo, not_available, unauthorized
 
 log = logging.getLogger(__name__)
 Handler = Callable[[ApiRequest, Caller, str], dict[str, Any]]
@@ -49,16 +50,16 @@ COMMANDS: dict[str, Command] = {c.name.lower(): c for c in (
     Command("stopVirtualMachine", vm_command("stopVirtualMachine")),
     Command("rebootVirtualMachine", vm_command("rebootVirtualMachine")),
     Command("destroyVirtualMachine", vm_command("destroyVirtualMachine")),
-    Command("queryAsyncJobResult", query_async_job_result),
-    Command("listAsyncJobs", lists.list_async_jobs),
-    Command("listVirtualMachines", lists.list_virtual_machines),
-    Command("listZones", lists.inventory_list("zone")),
-    Command("listServiceOfferings", lists.inventory_list("serviceoffering")),
-    Command("listDiskOfferings", lists.inventory_list("diskoffering")),
-    Command("listTemplates", lists.list_templates),
-    Command("listPublicIpAddresses", lists.empty_list("publicipaddress")),
-    Command("listPortForwardingRules", lists.empty_list("portforwardingrule")),
-    Command("listIpForwardingRules", lists.empty_list("ipforwardingrule")),
+    Command("queryAsyncJobResult", reads.query_async_job_result),
+    Command("listAsyncJobs", reads.list_async_jobs),
+    Command("listVirtualMachines", reads.list_virtual_machines),
+    Command("listZones", reads.inventory_list("zone")),
+    Command("listServiceOfferings", reads.inventory_list("serviceoffering")),
+    Command("listDiskOfferings", reads.inventory_list("diskoffering")),
+    Command("listTemplates", reads.list_templates),
+    Command("listPublicIpAddresses", reads.empty_list("publicipaddress")),
+    Command("listPortForwardingRules", reads.empty_list("portforwardingrule")),
+    Command("listIpForwardingRules", reads.empty_list("ipforwardingrule")),
     Command("createDomain", admin.create_domain, ADMINS),
     Command("listDomains", admin.list_domains, ADMINS),
     Command("createAccount", admin.create_account, ADMINS),

@@ -1,19 +1,17 @@
 """Tenant administration through the API, with CloudStack's command names and response shapes."""
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
-from chalicelib import directory, jobs, state, store
-from chalicelib import effects as fx
-from chalicelib import accounts as acc
-from chalicelib.accounts import DOMAIN_ADMIN, ROOT_ADMIN, Caller, view
-from chalicelib.errors import CS_PERMISSION_DENIED, ApiError, echo, invalid_value
-from chalicelib.events import Event, chained
-from chalicelib.fold import JobState, fold, job_row
-from chalicelib.listing import paging
-from chalicelib.submit import guard_of, queue_vm_command, submit_job
-from chalicelib.request import ApiRequest, is_numeric_id
-from chalicelib.wire import list_payload
+from chalicelib.aws import directory, statetable
+from chalicelib.cloudstack.paging import paging
+from chalicelib.cloudstack.request import ApiRequest, is_numeric_id
+from chalicelib.cloudstack.wire import list_payload
+from chalicelib.commands.auth import guard_of
+from chalicelib.runtime.submission import submit_job
+from chalicelib.core import accounts as acc
+from chalicelib.core.accounts import DOMAIN_ADMIN, ROOT_ADMIN, Caller, view
+from chalicelib.core.errors import CS_PERMISSION_DENIED, ApiError, echo, invalid_value
 
 ADMIN_ROLES = (ROOT_ADMIN, DOMAIN_ADMIN)
 
@@ -28,7 +26,7 @@ def create_domain(req: ApiRequest, caller: Caller, request_id: str) -> dict[str,
 def list_domains(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
     page = paging(req)
     if caller.accounttype == ROOT_ADMIN:
-        rows = [r.as_dict() for r in state.list_rows("domain", state.Scope("all"))]
+        rows = [r.as_dict() for r in statetable.list_rows("domain", statetable.Scope("all"))]
     else:
         rows = [_domain(req, caller, caller.domainid, "id")]
     rows = [r for r in rows if (not req.get("id") or r["id"] == req.get("id"))
@@ -52,12 +50,13 @@ def create_account(req: ApiRequest, caller: Caller, request_id: str) -> dict[str
 def list_accounts(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
     page = paging(req)
     if caller.accounttype == ROOT_ADMIN and req.boolean("listall", False):
-        scope = state.Scope("all")
+        scope = statetable.Scope("all")
     elif caller.accounttype in ADMIN_ROLES:
-        scope = state.Scope("domain", _domain(req, caller, req.get("domainid") or caller.domainid, "domainid")["id"])
+        domain = _domain(req, caller, req.get("domainid") or caller.domainid, "domainid")
+        scope = statetable.Scope("domain", domain["id"])
     else:
-        scope = state.Scope("owner", caller.accountid)
-    rows = state.list_rows("account", scope)
+        scope = statetable.Scope("owner", caller.accountid)
+    rows = statetable.list_rows("account", scope)
     found = [r.as_dict() for r in rows]
     if caller.accounttype != ROOT_ADMIN:  # a domain admin never sees a root admin's account
         found = [a for a in found if int(a["accounttype"]) != ROOT_ADMIN or a["id"] == caller.accountid]
@@ -70,7 +69,7 @@ def list_accounts(req: ApiRequest, caller: Caller, request_id: str) -> dict[str,
 def create_user(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
     user = dict(_user_fields(req), account=_name(req, "account"))
     domain = _domain(req, caller, req.get("domainid") or caller.domainid, "domainid")
-    account = next((r.as_dict() for r in state.list_rows("account", state.Scope("domain", domain["id"]))
+    account = next((r.as_dict() for r in statetable.list_rows("account", statetable.Scope("domain", domain["id"]))
                     if r.as_dict()["name"] == user["account"] and r.as_dict()["state"] != "deleted"), None)
     # only the root admin adds users to a root admin account (they would hold its powers)
     if account is None or (caller.accounttype != ROOT_ADMIN and int(account["accounttype"]) == ROOT_ADMIN):
@@ -118,45 +117,10 @@ def delete_account(req: ApiRequest, caller: Caller, request_id: str) -> dict[str
         record=lambda also: directory.delete_account(account, users, actor, also))}
 
 
-def execute(job: JobState, history: Sequence[Event], actor: Mapping[str, str]) -> None:
-    """The worker's side of disableUser and deleteAccount: deleteAccount destroys the account's VMs (every one,
-    including those whose deploy was accepted before the revocation); then the job ends. A job submitted before
-    revocations moved to submission still carries its tenant change here, in the job's last transaction."""
-    row = state.get("user" if job.command == "disableUser" else "account", job.instanceid)
-    if row is None:
-        raise LookupError(f"job {job.jobid}: {job.instancetype} {job.instanceid} has no state row")
-    target = row.as_dict()
-    result: dict[str, Any] = {"success": True}
-    if job.command == "disableUser":
-        result = {"user": view(dict(target, state="disabled"), acc.USER_FIELDS)}
-    else:
-        # the destroy jobs belong to whoever asked for the deletion, like the deleteAccount job itself
-        owner = {"accountid": job.accountid, "userid": job.userid, "domainid": job.domainid,
-                 "job": job.jobid, **{k: v for k, v in actor.items() if k in ("worker", "attempt")}}
-        _destroy_vms_of(target["id"], owner)
-    [done] = chained(history[-1], [jobs.completed(job, result, actor)])
-    also = directory.Also([done], [fx.PutJob(job_row(fold(job.jobid, [*history, done])))])
-    if job.command == "disableUser" and target.get("state") == "enabled":
-        directory.set_user_state(target, False, actor, also)
-    elif job.command == "deleteAccount" and target.get("state") != "deleted":
-        directory.delete_account(target, directory.users_of(target["id"]), actor, also)
-    else:
-        store.commit(also.events, also.effects)
-
-
-def _destroy_vms_of(accountid: str, actor: Mapping[str, str]) -> None:
-    """As CloudStack does when an account goes: each of its VMs gets a destroy (expunge) job, queued behind
-    whatever the VM is doing; capacity and addresses come back as those jobs end. A redelivered deleteAccount
-    queues them again, which is harmless (a destroyed VM is destroyed once)."""
-    live = state.list_rows("vm", state.Scope("owner", accountid), state.Filter(hide_states=state.GONE))
-    for row in live:
-        queue_vm_command("destroyVirtualMachine", row.id, actor, {"id": row.id, "expunge": "true"})
-
-
 def _domain(req: ApiRequest, caller: Caller, domainid: str, param: str) -> dict[str, Any]:
     """A domain the caller administers. A domain admin gets one answer for a domain outside its subtree and for
     one that does not exist (nothing tells it which ids exist elsewhere)."""
-    row = state.get("domain", domainid) if is_numeric_id(domainid) else None
+    row = statetable.get("domain", domainid) if is_numeric_id(domainid) else None
     domain = row.as_dict() if row is not None else None
     if caller.accounttype != ROOT_ADMIN and (domain is None or not directory.within(domain, caller.domainid)):
         raise ApiError(531, f"Account {echo(caller.account)} does not have permission to operate within domain "
@@ -182,14 +146,14 @@ def _user_fields(req: ApiRequest) -> dict[str, str]:
 def _user(req: ApiRequest, caller: Caller, allow_self: bool = False) -> dict[str, Any]:
     userid = req.require("id")
     if allow_self and userid == caller.userid:
-        row = state.get("user", userid)
+        row = statetable.get("user", userid)
         return row.as_dict() if row else {}
     return _visible_row(req, caller, "user", userid, "id")
 
 
 def _visible_row(req: ApiRequest, caller: Caller, kind: str, id_: str, param: str) -> dict[str, Any]:
     """A tenant row the caller administers; anything else reads as missing (431)."""
-    row = state.get(kind, id_) if is_numeric_id(id_) else None
+    row = statetable.get(kind, id_) if is_numeric_id(id_) else None
     data = row.as_dict() if row else None
     allowed = data is not None and data.get("state") != "deleted" and (
         caller.accounttype == ROOT_ADMIN
@@ -201,7 +165,7 @@ def _visible_row(req: ApiRequest, caller: Caller, kind: str, id_: str, param: st
 
 
 def _domain_row(domainid: str) -> dict[str, Any] | None:
-    row = state.get("domain", domainid)
+    row = statetable.get("domain", domainid)
     return row.as_dict() if row is not None else None
 
 

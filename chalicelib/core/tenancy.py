@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from chalicelib.accounts import DOMAIN_ADMIN, ROOT_ADMIN, Caller
+from chalicelib.core.accounts import DOMAIN_ADMIN, ROOT_ADMIN, Caller
 
 
 def can_see(caller: Caller, owned: Mapping[str, Any], in_reach: Callable[[str], bool]) -> bool:

@@ -16,10 +16,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
 from chalicelib import settings
-from chalicelib.fold import job_from_row
-from chalicelib.models import StateRecord
-from chalicelib.queue import send_job
-from chalicelib.worker import fail_job
+from chalicelib.aws import statetable
+from chalicelib.aws.models import StateRecord
+from chalicelib.aws.queue import send_job
+from chalicelib.core.fold import job_from_row
+from chalicelib.runtime.worker import fail_job
 
 log = logging.getLogger(__name__)
 SWEEPER_ACTOR = {"worker": "sweeper"}
@@ -49,7 +50,7 @@ def _unfinished(limit: int, report: SweepReport) -> Iterator[StateRecord]:
     """The unfinished job rows, oldest first, page by page; a page that cannot be read ends this round (counted:
     the next round reads the index again)."""
     try:
-        yield from StateRecord.by_unfinished.query("pending", limit=limit)
+        yield from statetable.unfinished_jobs(limit)
     except (PynamoDBException, BotoCoreError, ClientError):
         log.exception("sweeper: reading the unfinished jobs failed after %s rows", report.seen)
         report.errors += 1

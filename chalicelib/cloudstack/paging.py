@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from chalicelib.errors import CS_INVALID_PARAMETER_VALUE, ApiError
-from chalicelib.request import ApiRequest
+from chalicelib.cloudstack.request import ApiRequest
+from chalicelib.core.errors import CS_INVALID_PARAMETER_VALUE, ApiError
 
 MAX_PAGE_SIZE = 500  # CloudStack's default.page.size
 

@@ -5,9 +5,9 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Collection, Mapping, Sequence
 
-from chalicelib import effects as fx
-from chalicelib import jobs
-from chalicelib import vm as vms
+from chalicelib.core import effects as fx
+from chalicelib.core import jobs
+from chalicelib.core import vm as vms
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,12 @@ import time
 from collections import OrderedDict
 from datetime import timedelta
 
-from chalicelib import signing, state
-from chalicelib.accounts import ADMIN, Caller, caller_of
-from chalicelib.errors import CS_INVALID_PARAMETER_VALUE, ApiError, echo, unauthorized
-from chalicelib.request import ApiRequest, check_names
+from chalicelib.aws import statetable
+from chalicelib.cloudstack import signing
+from chalicelib.cloudstack.request import ApiRequest, check_names
+from chalicelib.core import effects as fx
+from chalicelib.core.accounts import ADMIN, Caller, caller_of
+from chalicelib.core.errors import CS_INVALID_PARAMETER_VALUE, ApiError, echo, unauthorized
 from chalicelib.settings import Settings
 
 _CONTROL = {chr(c) for c in range(32)} | {"\x7f", "\ufffd"}  # U+FFFD: what invalid UTF-8 decodes to
@@ -39,7 +41,7 @@ def authenticate(req: ApiRequest, config: Settings) -> tuple[Caller, str | None]
     max_ahead = timedelta(seconds=config.max_expires_seconds)
     if not apikey or not signature or signing.expired(req.pairs, max_ahead=max_ahead):
         raise unauthorized()
-    row = state.get("apikey", apikey)
+    row = statetable.get("apikey", apikey)
     key = row.as_dict() if row is not None else None
     if key is None or key.get("state") != "enabled" or not signing.verify(req.pairs, key["secret"], signature):
         raise unauthorized()
@@ -79,3 +81,9 @@ def check_rate(apikey: str | None, config: Settings, now: float | None = None) -
         return
     if not GUARD.allow(apikey, config.rate_limit, time.time() if now is None else now):
         raise ApiError(429, "You have exceeded the allowed request rate; slow down and try again")
+
+
+def guard_of(caller: Caller) -> list[fx.Effect]:
+    """What every write of a signed request commits with: its key must still be enabled (revocation is
+    effective when its answer leaves). The local stack's unsigned admin has no key to check."""
+    return [fx.RequireKey(caller.apikey)] if caller.apikey else []

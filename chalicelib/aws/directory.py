@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from chalicelib import accounts as acc
-from chalicelib import effects as fx
-from chalicelib import events as ev
-from chalicelib import state, store, tenancy
-from chalicelib.errors import ApiError, echo
-from chalicelib.rows import key_listed, listed
+from chalicelib.aws import eventlog, statetable
+from chalicelib.core import accounts as acc
+from chalicelib.core import effects as fx
+from chalicelib.core import events as ev
+from chalicelib.core import tenancy
+from chalicelib.core.errors import ApiError, echo
+from chalicelib.core.rows import key_listed, listed
 
 Actor = Mapping[str, str]
 SYSTEM: Actor = {"system": "bootstrap"}
@@ -31,12 +32,12 @@ def append(stream: str, type_: str, data: Mapping[str, Any], actor: Actor,
            effects: Sequence[fx.Effect], also: Also | None = None) -> None:
     """Append one event to an aggregate's stream (next seq, conditional) with the rows it explains; `also`
     rides in the same transaction (a job's event, the caller's RequireKey guard)."""
-    history = store.load_stream(stream)
+    history = eventlog.load_stream(stream)
     also = also or Also()
     event = ev.chained(history[-1] if history else None, [ev.new_event(stream, len(history) + 1, type_, data, actor)])
     try:
-        store.commit([*event, *also.events], [*effects, *also.effects])
-    except store.NameTaken as exc:
+        eventlog.commit([*event, *also.events], [*effects, *also.effects])
+    except eventlog.NameTaken as exc:
         raise ApiError(431, _taken_text(type_, data)) from exc
 
 
@@ -46,7 +47,7 @@ def _taken_text(type_: str, data: Mapping[str, Any]) -> str:
 
 
 def _next_id(counter: str, start: int) -> str:
-    return str(state.next_value(counter, start))
+    return str(statetable.next_value(counter, start))
 
 
 def create_domain(name: str, parent: Mapping[str, Any] | None, actor: Actor, id_: str | None = None,
@@ -119,7 +120,7 @@ def set_user_state(user: Mapping[str, Any], enabled: bool, actor: Actor, also: A
     effects: list[fx.Effect] = [fx.PutState("user", user["id"], updated, listed=listed(
         "user", user["id"], user["domainid"], user["accountid"]))]
     if user.get("apikey"):
-        key = state.get("apikey", user["apikey"])
+        key = statetable.get("apikey", user["apikey"])
         if key is not None:
             effects.append(fx.PutState("apikey", user["apikey"], dict(key.as_dict(), state=updated["state"]),
                                        listed=key_listed(updated["state"])))
@@ -156,18 +157,18 @@ def within(domain: Mapping[str, Any] | None, ancestor_id: str) -> bool:
         if domain["id"] == ancestor_id:
             return True
         parent = domain.get("parentdomainid")
-        row = state.get("domain", parent) if parent else None
+        row = statetable.get("domain", parent) if parent else None
         domain = row.as_dict() if row is not None else None
     return False
 
 
 def owner_in_reach(caller: acc.Caller, accountid: str) -> bool:
     """May a domain admin see what account `accountid` owns? Only a non-root-admin account in its subtree."""
-    row = state.get("account", accountid) if accountid else None
+    row = statetable.get("account", accountid) if accountid else None
     account = row.as_dict() if row is not None else None
     if account is None or int(account.get("accounttype", acc.USER)) == acc.ROOT_ADMIN:
         return False
-    domain = state.get("domain", account["domainid"])
+    domain = statetable.get("domain", account["domainid"])
     return within(domain.as_dict() if domain is not None else None, caller.domainid)
 
 
@@ -178,12 +179,12 @@ def can_see(caller: acc.Caller, owned: Mapping[str, Any]) -> bool:
 
 def root_admin_accounts(domainid: str) -> list[str]:
     """Ids of the root admin accounts in a domain (what a domain admin's lists leave out)."""
-    rows = state.list_rows("account", state.Scope("domain", domainid))
+    rows = statetable.list_rows("account", statetable.Scope("domain", domainid))
     return [r.as_dict()["id"] for r in rows if int(r.as_dict().get("accounttype", acc.USER)) == acc.ROOT_ADMIN]
 
 
 def users_of(accountid: str) -> list[dict[str, Any]]:
-    return [r.as_dict() for r in state.list_rows("user", state.Scope("owner", accountid))]
+    return [r.as_dict() for r in statetable.list_rows("user", statetable.Scope("owner", accountid))]
 
 
 def ensure_bootstrap(apikey: str | None, secret: str | None) -> tuple[str, str, bool] | None:
@@ -192,10 +193,10 @@ def ensure_bootstrap(apikey: str | None, secret: str | None) -> tuple[str, str, 
     Given keys are registered unless already in place; with none given and none registered, a pair is made.
     Answers (key, secret, made_now), or None when the admin already has keys and none were given.
     """
-    root = state.get("domain", acc.ROOT_DOMAIN_ID)
+    root = statetable.get("domain", acc.ROOT_DOMAIN_ID)
     domain = root.as_dict() if root else create_domain("ROOT", None, SYSTEM, acc.ROOT_DOMAIN_ID)
-    user_row = state.get("user", acc.ADMIN_USER_ID)
-    account_row = state.get("account", acc.ADMIN_ACCOUNT_ID)
+    user_row = statetable.get("user", acc.ADMIN_USER_ID)
+    account_row = statetable.get("account", acc.ADMIN_ACCOUNT_ID)
     if account_row is None:
         _, user = create_account("admin", acc.ROOT_ADMIN, domain, {"username": "admin"}, SYSTEM,
                                  (acc.ADMIN_ACCOUNT_ID, acc.ADMIN_USER_ID))
@@ -204,7 +205,7 @@ def ensure_bootstrap(apikey: str | None, secret: str | None) -> tuple[str, str, 
     else:
         user = user_row.as_dict()
     if apikey and secret:
-        key = state.get("apikey", apikey)
+        key = statetable.get("apikey", apikey)
         if key is None or key.as_dict().get("secret") != secret or key.as_dict().get("userid") != user["id"]:
             register_keys(user, SYSTEM, apikey, secret)
         return apikey, secret, False

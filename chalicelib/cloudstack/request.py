@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 from urllib.parse import parse_qsl
 
-from chalicelib.errors import CS_INVALID_PARAMETER_VALUE, ApiError, echo, invalid_value, missing_parameter
-
+from chalicelib.core.errors import CS_INVALID_PARAMETER_VALUE, ApiError, echo, invalid_value, missing_parameter
 
 _INTEGER = re.compile(r"-?[0-9]{1,9}")
 _NUMERIC_ID = re.compile(r"[0-9]{1,18}")

@@ -9,10 +9,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
-from chalicelib.models import StateRecord
-from chalicelib.rows import sort_key
+from chalicelib.aws.models import StateRecord
+from chalicelib.core.rows import sort_key
 
 Key = tuple[str, str]
 GONE = ("Destroyed", "Expunging")
@@ -77,6 +77,11 @@ LEASES = IdLeases()
 def next_id(counter: str, start: int, block: int) -> str:
     """The next id of `counter` (job, vm, nic) from this process's leased block."""
     return str(LEASES.next_id(counter, start, max(block, 1)))
+
+
+def unfinished_jobs(limit: int) -> Iterator[StateRecord]:
+    """Job rows not yet finished, oldest first, from the sparse index (its size follows the unfinished jobs)."""
+    return iter(StateRecord.by_unfinished.query("pending", limit=limit))
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from chalicelib.events import Event
+from chalicelib.core.events import Event
 
 Row = dict[str, Any]
 

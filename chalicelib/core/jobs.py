@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from chalicelib import events as ev
-from chalicelib.fold import JobState
+from chalicelib.core import events as ev
+from chalicelib.core.fold import JobState
 
 # The CloudStack 3.0 command classes a job's `cmd` names.
 COMMAND_CLASSES = {

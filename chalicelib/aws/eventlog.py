@@ -13,13 +13,12 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import effects as fx
-from chalicelib.errors import ConcurrencyConflict, InsufficientCapacity, JobledgerError, KeyRevoked
-from chalicelib.events import Event, chained, job_stream, upcast
-from chalicelib.fold import JobState, fold, job_row
-from chalicelib.models import EventRecord, StateRecord
-from chalicelib.rows import Head, head_key, heads_of, job_attributes, vm_attributes
-
+from chalicelib.aws.models import EventRecord, StateRecord
+from chalicelib.core import effects as fx
+from chalicelib.core.errors import ConcurrencyConflict, InsufficientCapacity, JobledgerError, KeyRevoked
+from chalicelib.core.events import Event, chained, job_stream, upcast
+from chalicelib.core.fold import JobState, fold, job_row
+from chalicelib.core.rows import Head, head_key, heads_of, job_attributes, vm_attributes
 
 _CONNECTION: list[Connection] = []
 
@@ -225,9 +224,10 @@ _TRANSIENT = ("TransactionConflict", "ThrottlingError", "ProvisionedThroughputEx
 
 
 def commit_job(jobid: str, history: Sequence[Event], new: Sequence[Event],
-               effects: Sequence[fx.Effect] = ()) -> JobState:
-    """Append a job's new events with their effects and the job's refreshed summary row; answer the new state."""
-    new = chained(history[-1] if history else None, new)
-    job = fold(jobid, [*history, *new])
-    commit(new, [*effects, fx.PutJob(job_row(job))])
-    return job
+               effects: Sequence[fx.Effect] = ()) -> tuple[JobState, list[Event]]:
+    """Chain a job's new events to its history (here, once), append them with their effects and the job's
+    refreshed summary row; answer the new state and the events as stored."""
+    chained_new = chained(history[-1] if history else None, new)
+    job = fold(jobid, [*history, *chained_new])
+    commit(chained_new, [*effects, fx.PutJob(job_row(job))])
+    return job, chained_new

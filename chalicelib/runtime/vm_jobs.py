@@ -4,16 +4,18 @@ from __future__ import annotations
 import logging
 from typing import Any, Mapping, Sequence
 
-from chalicelib import effects as fx
-from chalicelib import jobs, settings, state, store
-from chalicelib import vm as vms
-from chalicelib.errors import ConcurrencyConflict, InsufficientCapacity
-from chalicelib.events import Event
-from chalicelib.fold import JobState, fold
-from chalicelib.placement import HostLoad, address_at, choose_host, decide_deploy
-from chalicelib.queue import send_job
-from chalicelib.vmstates import START_CAPACITY_ERROR, capacity_refusal, plan
-from chalicelib.wire import cloudstack_date
+from chalicelib import settings
+from chalicelib.aws import eventlog, statetable
+from chalicelib.aws.queue import send_job
+from chalicelib.cloudstack.wire import cloudstack_date
+from chalicelib.core import effects as fx
+from chalicelib.core import jobs
+from chalicelib.core import vm as vms
+from chalicelib.core.errors import ConcurrencyConflict, InsufficientCapacity
+from chalicelib.core.events import Event
+from chalicelib.core.fold import JobState, fold
+from chalicelib.core.placement import HostLoad, address_at, choose_host, decide_deploy
+from chalicelib.core.vm_rules import START_CAPACITY_ERROR, capacity_refusal, plan
 
 log = logging.getLogger(__name__)
 MAX_PLACEMENT_TRIES = 20
@@ -38,10 +40,10 @@ class Run:
     def _commit(self, event: Event, final: Mapping[str, Any], effects: list[fx.Effect]) -> None:
         effects = [*effects, fx.PutVm(final, done_job=self.job.jobid)]
         try:
-            store.commit_job(self.job.jobid, self.history, [event], effects)
+            eventlog.commit_job(self.job.jobid, self.history, [event], effects)
         except ConcurrencyConflict:
             # Another delivery of this message got there first: harmless if it finished the job.
-            if not fold(self.job.jobid, store.load_stream(event.stream)).finished:
+            if not fold(self.job.jobid, eventlog.load_stream(event.stream)).finished:
                 raise
         kick_next(str(final["id"]))
 
@@ -59,7 +61,7 @@ def deploy(run: Run) -> None:
     startvm = (run.job.params or {}).get("startvm", "true").lower() != "false"
     network = _default_network(run.vm)
     config = settings.load()
-    nicid = state.next_id("nic", config.nic_id_start, config.id_block)
+    nicid = statetable.next_id("nic", config.nic_id_start, config.id_block)
     for _ in range(MAX_PLACEMENT_TRIES):
         decision = decide_deploy(run.vm, _hosts(run.vm), network, _next_address(network), nicid, startvm)
         if decision.error:
@@ -68,7 +70,7 @@ def deploy(run: Run) -> None:
         try:
             run.finish(decision.final, decision.effects)
             return
-        except (InsufficientCapacity, store.IpTaken) as exc:
+        except (InsufficientCapacity, eventlog.IpTaken) as exc:
             log.info("job %s: retrying placement (%s)", run.job.jobid, exc)
     raise ConcurrencyConflict(f"job {run.job.jobid}: placement kept losing races")
 
@@ -111,7 +113,7 @@ def _apply(vm: Mapping[str, Any], outcome: Any) -> tuple[dict[str, Any], list[fx
 
 def kick_next(vmid: str) -> None:
     """Send the VM's next queued job: its message may have arrived (and been set aside) before its turn."""
-    row = state.get("vm", vmid)
+    row = statetable.get("vm", vmid)
     if row is not None and row.pending:
         send_job(str(min(row.pending)))
 
@@ -125,7 +127,7 @@ def is_turn(job: JobState, vm_row: Any) -> bool:
 def _hosts(vm: Mapping[str, Any]) -> list[HostLoad]:
     """A snapshot of the hosts of the VM's zone that run its hypervisor, with their free capacity."""
     return [HostLoad(r.as_dict(), int(r.free_cpu or 0), int(r.free_memory or 0))
-            for r in state.list_kind("host") if r.as_dict().get("zoneid") == vm["zoneid"]
+            for r in statetable.list_kind("host") if r.as_dict().get("zoneid") == vm["zoneid"]
             and r.as_dict().get("hypervisor", vm["hypervisor"]) == vm["hypervisor"]]
 
 
@@ -136,17 +138,17 @@ def _choose(vm: Mapping[str, Any]) -> HostLoad | None:
 def _default_network(vm: Mapping[str, Any]) -> dict[str, Any]:
     """The first of the networks the deployment named, else the zone's default guest network."""
     if vm.get("networkids"):
-        row = state.get("network", vm["networkids"][0])
+        row = statetable.get("network", vm["networkids"][0])
         if row is not None:
             return row.as_dict()
-    networks = [r.as_dict() for r in state.list_kind("network") if r.as_dict().get("zoneid") == vm["zoneid"]]
+    networks = [r.as_dict() for r in statetable.list_kind("network") if r.as_dict().get("zoneid") == vm["zoneid"]]
     if not networks:
         raise LookupError(f"zone {vm['zoneid']} has no guest network")
     return next((n for n in networks if n.get("isdefault")), networks[0])
 
 
 def _next_address(network: Mapping[str, Any]) -> str:
-    cursor = state.next_value(f"ipcursor#{network['id']}", 0)
+    cursor = statetable.next_value(f"ipcursor#{network['id']}", 0)
     return address_at(network["cidr"], network["gateway"], cursor)
 
 
@@ -157,14 +159,14 @@ def abandon(job: JobState, history: Sequence[Event], code: int, text: str, actor
     Effects only ever commit with a terminal event, so the VM holds exactly what it held before the job;
     a deploy that never finished leaves its VM in Error, holding nothing.
     """
-    row = state.get("vm", job.instanceid)
+    row = statetable.get("vm", job.instanceid)
     if row is None:
-        store.commit_job(job.jobid, history, [jobs.failed(job, code, text, actor)])
+        eventlog.commit_job(job.jobid, history, [jobs.failed(job, code, text, actor)])
         return
     if job.command == "deployVirtualMachine":  # the VM is this job's own: nobody else writes it meanwhile
         Run(job, history, row.as_dict(), actor).fail(code, text, vms.with_state(row.as_dict(), "Error"))
         return
     # Another job on the VM may be running: only take this one off the queue, never write the VM's document.
     failed = jobs.failed(job, code, text, actor, {"dequeued": job.instanceid})
-    store.commit_job(job.jobid, history, [failed], [fx.DequeueVmJob(job.instanceid, job.jobid)])
+    eventlog.commit_job(job.jobid, history, [failed], [fx.DequeueVmJob(job.instanceid, job.jobid)])
     kick_next(job.instanceid)

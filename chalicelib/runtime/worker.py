@@ -6,10 +6,13 @@ import socket
 import time
 from typing import Any, Mapping, Sequence
 
-from chalicelib import admin, jobs, lifecycle, settings, state, store
-from chalicelib.events import chained, job_stream
-from chalicelib.fold import fold
-from chalicelib.queue import JobMessage
+from chalicelib import settings
+from chalicelib.aws import eventlog, statetable
+from chalicelib.aws.queue import JobMessage
+from chalicelib.core import jobs
+from chalicelib.core.events import job_stream
+from chalicelib.core.fold import fold
+from chalicelib.runtime import tenant_jobs, vm_jobs
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +57,14 @@ def _attempt(record: Mapping[str, Any]) -> int:
 
 def fail_job(jobid: str, code: int, text: str, actor: Mapping[str, str]) -> bool:
     """End an unfinished job with JobFailed (and its VM's consequences); False if it had finished already."""
-    events = store.load_stream(job_stream(jobid))
+    events = eventlog.load_stream(job_stream(jobid))
     job = fold(jobid, events)
     if job.finished or not events:
         return False
     if job.instancetype == "VirtualMachine":
-        lifecycle.abandon(job, events, code, text, actor)
+        vm_jobs.abandon(job, events, code, text, actor)
     else:
-        store.commit_job(jobid, events, [jobs.failed(job, code, text, actor)])
+        eventlog.commit_job(jobid, events, [jobs.failed(job, code, text, actor)])
     return True
 
 
@@ -82,7 +85,7 @@ def run_job(jobid: str, attempt: int, actor: Mapping[str, str]) -> None:
     A redelivered message changes nothing: the stream decides. A message that arrives before its turn is set
     aside: the VM's previous job sends it again when it finishes (and the sweeper if that send is lost).
     """
-    events = store.load_stream(job_stream(jobid))
+    events = eventlog.load_stream(job_stream(jobid))
     if not events:
         log.error("message names job %s, which was never submitted", jobid)
         return
@@ -91,19 +94,18 @@ def run_job(jobid: str, attempt: int, actor: Mapping[str, str]) -> None:
         return
     vm = None
     if job.instancetype == "VirtualMachine":
-        vm = state.get("vm", job.instanceid)
+        vm = statetable.get("vm", job.instanceid)
         if vm is None:
             raise LookupError(f"job {jobid}: vm {job.instanceid} has no state row")
-        if not lifecycle.is_turn(job, vm):
+        if not vm_jobs.is_turn(job, vm):
             log.info("job %s waits for an earlier job on vm %s", jobid, job.instanceid)
             return
-    started = chained(events[-1], jobs.start(job, attempt, actor))
-    job = store.commit_job(jobid, events, started)
+    job, started = eventlog.commit_job(jobid, events, jobs.start(job, attempt, actor))
     history = [*events, *started]
     if vm is None:
-        admin.execute(job, history, actor)
+        tenant_jobs.execute(job, history, actor)
         return
     delay = settings.load().provision_seconds
     if delay:
         time.sleep(delay)  # the hypervisor's time to do the work (local stack realism)
-    lifecycle.execute(job, history, vm.as_dict(), actor)
+    vm_jobs.execute(job, history, vm.as_dict(), actor)

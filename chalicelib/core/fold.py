@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Callable, Iterable, Mapping
 
-from chalicelib import events as ev
+from chalicelib.core import events as ev
 
 PENDING, SUCCEEDED, FAILED = 0, 1, 2
 

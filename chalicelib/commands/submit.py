@@ -1,4 +1,4 @@
-"""Submitting async commands: validate synchronously, record JobSubmitted with its effects, enqueue.
+"""The async VM commands: validate synchronously, then hand the job to `runtime.submission`.
 
 A rejected request writes nothing: every check happens before the first write.
 """
@@ -7,23 +7,19 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import logging
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable
 
-from chalicelib import effects as fx
-from chalicelib import jobs, settings, state, store
-from chalicelib.directory import Also
-from chalicelib.events import chained
-from chalicelib.fold import fold, job_row
-from chalicelib import vm as vms
-from chalicelib.accounts import Caller
-from chalicelib.errors import CS_INVALID_PARAMETER_VALUE, ApiError, echo, invalid_value
-from chalicelib.events import now_iso
-from chalicelib.queue import send_job
-from chalicelib.request import ApiRequest, is_id, is_numeric_id
-from chalicelib.directory import can_see
-
-log = logging.getLogger(__name__)
+from chalicelib import settings
+from chalicelib.aws import statetable
+from chalicelib.aws.directory import can_see
+from chalicelib.cloudstack.request import ApiRequest, is_id, is_numeric_id
+from chalicelib.commands.auth import guard_of
+from chalicelib.core import effects as fx
+from chalicelib.core import vm as vms
+from chalicelib.core.accounts import Caller
+from chalicelib.core.errors import CS_INVALID_PARAMETER_VALUE, ApiError, echo, invalid_value
+from chalicelib.core.events import now_iso
+from chalicelib.runtime.submission import new_job_id, queue_vm_command, submit_job
 MAX_NAME = 63
 USERDATA_GET_LIMIT, USERDATA_POST_LIMIT = 2048, 32768
 
@@ -34,7 +30,7 @@ def deploy_virtual_machine(req: ApiRequest, caller: Caller, request_id: str) -> 
     diskofferingid = _id(req, "diskofferingid") if req.get("diskofferingid") else None
     startvm = req.boolean("startvm", True)
     name, displayname = _names(req)
-    rows = state.get_many([("zone", zoneid), ("serviceoffering", offeringid), ("template", templateid)]
+    rows = statetable.get_many([("zone", zoneid), ("serviceoffering", offeringid), ("template", templateid)]
                           + ([("diskoffering", diskofferingid)] if diskofferingid else []))
     zone = _found(rows, "zone", zoneid, req, "zoneid")
     offering = _found(rows, "serviceoffering", offeringid, req, "serviceofferingid")
@@ -46,7 +42,7 @@ def deploy_virtual_machine(req: ApiRequest, caller: Caller, request_id: str) -> 
     extra.update(_userdata(req))
     jobid = new_job_id()
     config = settings.load()
-    vmid = state.next_id("vm", config.vm_id_start, config.id_block)
+    vmid = statetable.next_id("vm", config.vm_id_start, config.id_block)
     at = now_iso()
     vm = vms.new_vm(vmid, caller, at, "Starting" if startvm else "Stopped", zone, template, offering, disk,
                     name=name, displayname=displayname)
@@ -63,58 +59,12 @@ def vm_command(command: str) -> Callable[[ApiRequest, Caller, str], dict[str, An
         vmid = req.require("id")
         for flag in ("forced", "expunge"):
             req.boolean(flag, False)
-        row = state.get("vm", vmid) if is_numeric_id(vmid) else None
+        row = statetable.get("vm", vmid) if is_numeric_id(vmid) else None
         if row is None or not can_see(caller, row.as_dict()):
             raise invalid_value(req.command, "id", vmid)
         return {"jobid": queue_vm_command(command, vmid, caller.actor(request_id), req.params, guard_of(caller))}
 
     return submit
-
-
-def queue_vm_command(command: str, vmid: str, actor: Mapping[str, str], params: Mapping[str, str],
-                     guard: Sequence[fx.Effect] = ()) -> str:
-    """Record a command on an existing VM as a job queued behind the VM's earlier jobs, and send it."""
-    jobid = new_job_id()
-    return submit_job(command, actor, "VirtualMachine", vmid, params, jobid=jobid,
-                      effects=[fx.QueueVmJob(vmid, jobid), *guard])
-
-
-def guard_of(caller: Caller) -> list[fx.Effect]:
-    """What every write of a signed request commits with: its key must still be enabled (revocation is
-    effective when its answer leaves). The local stack's unsigned admin has no key to check."""
-    return [fx.RequireKey(caller.apikey)] if caller.apikey else []
-
-
-def new_job_id() -> str:
-    config = settings.load()
-    return state.next_id("job", config.job_id_start, config.id_block)
-
-
-def submit_job(command: str, actor: Mapping[str, str], instancetype: str, instanceid: str,
-               params: Mapping[str, str], *, jobid: str | None = None, extra: Mapping[str, Any] | None = None,
-               at: str | None = None, effects: Sequence[fx.Effect] = (),
-               record: Callable[[Also], object] | None = None) -> str:
-    """The one way a job is accepted: JobSubmitted, its effects and the job's summary row in one transaction,
-    then its message. `record` commits instead when the submission carries another aggregate's event (the
-    revocation of deleteAccount and disableUser): it is handed what must ride in its transaction."""
-    jobid = jobid or new_job_id()
-    [event] = chained(None, [jobs.submitted(jobid, command, actor, instancetype, instanceid, params, extra, at)])
-    also = Also([event], [*effects, fx.PutJob(job_row(fold(jobid, [event])))])
-    if record is None:
-        store.commit(also.events, also.effects)
-    else:
-        record(also)
-    enqueue(jobid)
-    return jobid
-
-
-def enqueue(jobid: str) -> None:
-    """Send the job's message. The job is recorded already: if the send fails it is still accepted, and the
-    sweeper sends it (nothing accepted is lost, and the client is not told a recorded job was refused)."""
-    try:
-        send_job(jobid)
-    except Exception:  # noqa: BLE001 - any failure here is the sweeper's to mend
-        log.exception("job %s recorded but not enqueued; the sweeper will send it", jobid)
 
 
 def _placement_choices(req: ApiRequest, zoneid: str, template: dict[str, Any]) -> dict[str, Any]:
@@ -129,7 +79,7 @@ def _placement_choices(req: ApiRequest, zoneid: str, template: dict[str, Any]) -
         ids = [n.strip() for n in (req.get("networkids") or "").split(",") if n.strip()]
         if not ids or len(ids) > 8 or not all(is_id(n) for n in ids):
             raise invalid_value(req.command, "networkids", req.get("networkids") or "")
-        rows = state.get_many([("network", n) for n in ids])
+        rows = statetable.get_many([("network", n) for n in ids])
         for n in ids:
             network = rows.get(("network", n))
             if network is None or network.as_dict().get("zoneid") != zoneid:

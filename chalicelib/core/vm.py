@@ -4,7 +4,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, Mapping
 
-from chalicelib.accounts import Caller
+from chalicelib.core.accounts import Caller
 
 VM_FIELDS = (
     "id", "name", "displayname", "account", "domainid", "domain", "created", "state", "haenable", "zoneid",

@@ -8,7 +8,7 @@ from typing import Any, Mapping, Sequence
 
 from lxml import etree
 
-from chalicelib.fold import FAILED, PENDING, JobState
+from chalicelib.core.fold import FAILED, PENDING, JobState
 
 XML_CONTENT_TYPE = "text/xml; charset=UTF-8"
 JSON_CONTENT_TYPE = "application/json; charset=UTF-8"

@@ -1,0 +1,1 @@
+"""The CloudStack wire contract: request parsing, signing, paging and rendering XML/JSON. Pure."""
