@@ -12,6 +12,7 @@ from typing import Any, Mapping, Sequence
 from chalicelib.aws import eventlog, statetable
 from chalicelib.core import accounts as acc
 from chalicelib.core import effects as fx
+from chalicelib.core.effects import Also
 from chalicelib.core import events as ev
 from chalicelib.core import tenancy
 from chalicelib.core.errors import ApiError, echo
@@ -19,13 +20,6 @@ from chalicelib.core.rows import key_listed, listed
 
 Actor = Mapping[str, str]
 SYSTEM: Actor = {"system": "bootstrap"}
-
-
-class Also:
-    """Events and effects to commit in the same transaction (a job's end with the change it made)."""
-
-    def __init__(self, events: Sequence[ev.Event] = (), effects: Sequence[fx.Effect] = ()) -> None:
-        self.events, self.effects = list(events), list(effects)
 
 
 def append(stream: str, type_: str, data: Mapping[str, Any], actor: Actor,

@@ -10,6 +10,7 @@ from chalicelib.cloudstack.wire import list_payload
 from chalicelib.commands.auth import guard_of
 from chalicelib.runtime.submission import submit_job
 from chalicelib.core import accounts as acc
+from chalicelib.core import effects as fx
 from chalicelib.core.accounts import DOMAIN_ADMIN, ROOT_ADMIN, Caller, view
 from chalicelib.core.errors import CS_PERMISSION_DENIED, ApiError, echo, invalid_value
 
@@ -88,7 +89,7 @@ def register_user_keys(req: ApiRequest, caller: Caller, request_id: str) -> dict
 
 def enable_user(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
     user = directory.set_user_state(_user(req, caller), True, caller.actor(request_id),
-                                    directory.Also(effects=guard_of(caller)))
+                                    fx.Also(effects=guard_of(caller)))
     return {"user": view(user, acc.USER_FIELDS)}
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Union
+from typing import Any, Mapping, Sequence, Union
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,14 @@ class RequireKey:
 
 Effect = Union[ReserveCapacity, ReleaseCapacity, LeaseIp, ReleaseIp, PutState, PutVm, QueueVmJob, DequeueVmJob,
                PutJob, Claim, DeleteState, RequireKey]
+
+
+class Also:
+    """Events and effects to commit in the same transaction as another event (a job's submission with a
+    revocation, a job's end with the tenant change it made, a caller's RequireKey guard)."""
+
+    def __init__(self, events: Sequence[Any] = (), effects: Sequence[Effect] = ()) -> None:
+        self.events, self.effects = list(events), list(effects)
 
 
 def lease_id(networkid: str, ip: str) -> str:

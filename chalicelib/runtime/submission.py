@@ -9,7 +9,6 @@ from typing import Any, Callable, Mapping, Sequence
 
 from chalicelib import settings
 from chalicelib.aws import eventlog, statetable
-from chalicelib.aws.directory import Also
 from chalicelib.aws.queue import send_job
 from chalicelib.core import effects as fx
 from chalicelib.core import jobs
@@ -35,13 +34,13 @@ def new_job_id() -> str:
 def submit_job(command: str, actor: Mapping[str, str], instancetype: str, instanceid: str,
                params: Mapping[str, str], *, jobid: str | None = None, extra: Mapping[str, Any] | None = None,
                at: str | None = None, effects: Sequence[fx.Effect] = (),
-               record: Callable[[Also], object] | None = None) -> str:
+               record: Callable[[fx.Also], object] | None = None) -> str:
     """The one way a job is accepted: JobSubmitted, its effects and the job's summary row in one transaction,
     then its message. `record` commits instead when the submission carries another aggregate's event (the
     revocation of deleteAccount and disableUser): it is handed what must ride in its transaction."""
     jobid = jobid or new_job_id()
     [event] = chained(None, [jobs.submitted(jobid, command, actor, instancetype, instanceid, params, extra, at)])
-    also = Also([event], [*effects, fx.PutJob(job_row(fold(jobid, [event])))])
+    also = fx.Also([event], [*effects, fx.PutJob(job_row(fold(jobid, [event])))])
     if record is None:
         eventlog.commit(also.events, also.effects)
     else:

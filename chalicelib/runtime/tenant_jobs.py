@@ -34,7 +34,7 @@ def execute(job: JobState, history: Sequence[Event], actor: Mapping[str, str]) -
                  "job": job.jobid, **{k: v for k, v in actor.items() if k in ("worker", "attempt")}}
         _destroy_vms_of(target["id"], owner)
     [done] = chained(history[-1], [jobs.completed(job, result, actor)])
-    also = directory.Also([done], [fx.PutJob(job_row(fold(job.jobid, [*history, done])))])
+    also = fx.Also([done], [fx.PutJob(job_row(fold(job.jobid, [*history, done])))])
     if job.command == "disableUser" and target.get("state") == "enabled":
         directory.set_user_state(target, False, actor, also)
     elif job.command == "deleteAccount" and target.get("state") != "deleted":
