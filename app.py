@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice import Chalice, Rate, Response
 
-from chalicelib import settings
+from chalicelib import console, settings
 from chalicelib.commands import api
 from chalicelib.runtime import sweeper, worker
 
@@ -25,6 +25,17 @@ def client_api() -> Response:
                                        request.context.get("requestId", "")))
     headers: dict[str, str | list[str]] = dict(reply.headers)
     return Response(body=reply.body, status_code=reply.status, headers=headers)
+
+
+@app.route("/console", methods=["GET"])
+def console_page() -> Response:
+    return console_asset(console.INDEX)
+
+
+@app.route("/console/{asset}", methods=["GET"])
+def console_asset(asset: str) -> Response:
+    found = console.serve(asset)
+    return Response(body=found.body, status_code=found.status, headers=dict(found.headers))
 
 
 @app.on_sqs_message(queue=settings.queue_name(), batch_size=10)

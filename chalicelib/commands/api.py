@@ -9,7 +9,7 @@ from typing import Any, Callable, Sequence
 from chalicelib import settings
 from chalicelib.cloudstack import wire
 from chalicelib.cloudstack.request import ApiRequest, build_request
-from chalicelib.commands import admin, reads
+from chalicelib.commands import admin, capacity, reads, timeline
 from chalicelib.commands.auth import authenticate, check_rate, check_shape
 from chalicelib.commands.submit import deploy_virtual_machine, vm_command
 from chalicelib.core.accounts import DOMAIN_ADMIN, ROOT_ADMIN, USER, Caller
@@ -52,7 +52,9 @@ COMMANDS: dict[str, Command] = {c.name.lower(): c for c in (
     Command("destroyVirtualMachine", vm_command("destroyVirtualMachine")),
     Command("queryAsyncJobResult", reads.query_async_job_result),
     Command("listAsyncJobs", reads.list_async_jobs),
+    Command("listJobEvents", timeline.list_job_events),  # jobledger extension: a job's stream as stored
     Command("listVirtualMachines", reads.list_virtual_machines),
+    Command("listHosts", capacity.list_hosts, (ROOT_ADMIN,)),
     Command("listZones", reads.inventory_list("zone")),
     Command("listServiceOfferings", reads.inventory_list("serviceoffering")),
     Command("listDiskOfferings", reads.inventory_list("diskoffering")),
