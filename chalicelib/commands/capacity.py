@@ -9,7 +9,6 @@ from chalicelib.cloudstack.paging import paging
 from chalicelib.cloudstack.request import ApiRequest
 from chalicelib.cloudstack.wire import list_payload
 from chalicelib.core.accounts import Caller
-from chalicelib.inventory import host_capacity
 
 MB = 1024 * 1024
 
@@ -30,7 +29,7 @@ def _wanted(req: ApiRequest, host: dict[str, Any]) -> bool:
 def host_item(host: dict[str, Any], free_cpu: float | None, free_memory: float | None,
               zones: dict[str, Any]) -> dict[str, Any]:
     """CloudStack's host fields for capacity: cpuallocated as a percentage string, memory in bytes."""
-    cpu_total, memory_total = host_capacity(host)
+    cpu_total, memory_total = int(host["cpunumber"]) * int(host["cpuspeed"]), int(host["memory"])  # MHz, MB
     cpu_used = cpu_total - int(free_cpu if free_cpu is not None else cpu_total)
     memory_used = memory_total - int(free_memory if free_memory is not None else memory_total)
     return {"id": host["id"], "name": host.get("name"), "state": "Up", "type": "Routing",

@@ -53,7 +53,8 @@ function renderResult(job) {
     rows.push(["Result code", String(job.jobresultcode)]);
     const result = job.jobresult ?? {};
     if (job.jobstatus === 2) rows.push(["Error", `${result.errorcode ?? job.jobresultcode}: ${result.errortext ?? ""}`]);
-    rows.push(["Result (" + job.jobresulttype + ")", el("pre", {}, JSON.stringify(result, null, 2))]);
+    rows.push([`Result (${job.jobresulttype})`,
+      el("details", {}, el("summary", {}, "jobresult"), el("pre", {}, JSON.stringify(result, null, 2)))]);
   }
   replace($("job-result"), rows.map(([name, value]) => [el("dt", {}, name), el("dd", {}, value)]));
 }
