@@ -43,6 +43,7 @@ PACKAGE_DIR := build/package
 
 package: venv
 	rm -rf $(PACKAGE_DIR)
+	find chalicelib -name __pycache__ -prune -exec rm -rf {} +  # bytecode of this machine (and of moved modules) stays out of the zip
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage $(STAGE) \
 		--merge-template infra/merge.yaml $(PACKAGE_DIR)
 	$(PY) infra/resources_only.py infra/merge.yaml build/resources.yaml

@@ -51,6 +51,6 @@ def job_sweeper(event: Any) -> dict[str, int]:
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def log_sealer(event: Any) -> dict[str, Any]:
     """Invariant 8: every stream's head sealed hourly, the digest logged where table edits cannot reach."""
-    from chalicelib import audit_sealer  # only this function needs it: the API's cold start does not pay
+    from chalicelib.runtime import sealer  # only this function needs it: the API's cold start does not pay
 
-    return audit_sealer.record_seal()
+    return sealer.record_seal()

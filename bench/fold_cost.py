@@ -15,7 +15,7 @@ from chalicelib.core import jobs
 from chalicelib.core import vm as vms
 from chalicelib.core.accounts import ADMIN
 from chalicelib.core.fold import fold
-from chalicelib.inventory import read_inventory
+from jobledger.inventory import read_inventory
 
 SIZES = (5, 500)
 VERSION = "3.0.1.6"

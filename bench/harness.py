@@ -50,7 +50,7 @@ class Cloud:
     """Tables, queues, inventory and the admin made in moto; the API and the worker as in production."""
 
     def __init__(self, inventory_path: str | None = None) -> None:
-        from chalicelib import bootstrap, inventory
+        from jobledger import bootstrap, inventory
         from chalicelib.aws import directory, models, queue
 
         self.mock = mock_aws()

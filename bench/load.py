@@ -26,7 +26,7 @@ from bench.measure import percentile, table
 from chalicelib.cloudstack import signing
 
 ROOT = Path(__file__).resolve().parents[1]
-TWO_ZONES = ROOT / "chalicelib" / "inventories" / "two-zones.json"
+TWO_ZONES = ROOT / "jobledger" / "inventories" / "two-zones.json"
 KEY, SECRET = "bench-load-admin-key", "bench-load-admin-secret"
 # Polling backs off as real clients' does (first after 50 ms, then x1.5 up to 0.5 s): polls compete with the
 # worker for the same emulator, so a fixed fast poll would mostly measure polling.

@@ -1,7 +1,7 @@
 """Replay speed of `audit replay` on a large log.
 
 A log of VM jobs (deploy, stop, start, reboot of each VM: 16 events a VM; 3,200 VMs make 51,200 events) is
-built with the real pure functions, imported into empty tables (`audit_restore.import_log`: BatchWriteItem of
+built with the real pure functions, imported into empty tables (`restore.import_log`: BatchWriteItem of
 the events and of the state replay rebuilds), then `audit replay`'s work is timed: reading the state table and
 the log (parallel Scan segments), verifying every stream, replaying, comparing.
 
@@ -27,8 +27,8 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 
 import moto  # noqa: E402,F401  (before any botocore client)
 
-from chalicelib import audit, logreader  # noqa: E402
-from chalicelib.audit_jsonl import log_lines  # noqa: E402
+from jobledger.audit import reader, report  # noqa: E402
+from jobledger.audit.jsonl import log_lines  # noqa: E402
 from chalicelib.cloudstack.wire import cloudstack_date  # noqa: E402
 from chalicelib.core import events as ev  # noqa: E402
 from chalicelib.core import jobs  # noqa: E402
@@ -36,7 +36,7 @@ from chalicelib.core import vm as vms  # noqa: E402
 from chalicelib.core.accounts import ADMIN  # noqa: E402
 from chalicelib.core.fold import fold  # noqa: E402
 from chalicelib.core.placement import address_at  # noqa: E402
-from chalicelib.inventory import inventory_rows  # noqa: E402
+from jobledger.inventory import inventory_rows  # noqa: E402
 
 HOSTS = 100
 WORKER = {"worker": "bench", "attempt": "1", "message": "m"}
@@ -124,7 +124,7 @@ def main() -> int:
     args = parser.parse_args()
     with ExitStack() as stack:
         _start_target(args.target, stack)
-        from chalicelib import audit_restore
+        from jobledger.audit import restore
         from chalicelib.aws import models
 
         models.create_tables()
@@ -132,14 +132,14 @@ def main() -> int:
         log = build_log(args.vms)
         count = sum(len(s) for s in log.values())
         built = time.perf_counter()
-        imported = audit_restore.import_log(log_lines(log))
+        imported = restore.import_log(log_lines(log))
         written = time.perf_counter()
         print(f"built {count:,} events in {built - started:.1f} s; imported them (and {imported.rows:,} state rows) "
               f"in {written - built:.1f} s", file=sys.stderr)
-        rows = logreader.read_state(args.segments, logreader.Progress("state rows"))
-        stored = logreader.read_log(args.segments, logreader.Progress("events"))
+        rows = reader.read_state(args.segments, reader.Progress("state rows"))
+        stored = reader.read_log(args.segments, reader.Progress("events"))
         read = time.perf_counter()
-        result = audit.audit(stored, rows)
+        result = report.audit(stored, rows)
         done = time.perf_counter()
         assert result.clean, [str(p) for p in result.problems[:5]] + [str(d) for d in result.divergences[:5]]
         _report(args, count, len(rows), read - written, done - read)

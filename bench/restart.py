@@ -22,7 +22,7 @@ from pathlib import Path
 from bench.load import KEY, SECRET, Client, Run
 from bench.measure import table
 from bench.replay import build_log
-from chalicelib.audit_jsonl import log_lines
+from jobledger.audit.jsonl import log_lines
 from jobledger.datadir import COMPACT_AFTER
 from jobledger.journal import Journal, Record
 

@@ -45,6 +45,22 @@ def problems(template: dict[str, Any]) -> list[str]:
     return found
 
 
+# What the Lambdas run is app.py and chalicelib/; the ops side (jobledger/: the audit, import/export, the local
+# stack, the command line) must never be deployed.
+OPS_PREFIXES = ("jobledger/", "tests/", "bench/", "infra/")
+
+
+def zip_problems(zip_path: Path) -> list[str]:
+    import zipfile
+
+    with zipfile.ZipFile(zip_path) as archive:
+        names = archive.namelist()
+    found = [f"{zip_path.name} carries ops code: {n}" for n in names if n.startswith(OPS_PREFIXES)]
+    if "app.py" not in names or not any(n.startswith("chalicelib/runtime/") for n in names):
+        found.append(f"{zip_path.name} lacks app.py or chalicelib/")
+    return found
+
+
 def schedules(template: dict[str, Any]) -> list[str]:
     """`Function: rate(…)` for every scheduled function (the sweeper)."""
     return [f"{name}: {event['Properties']['Schedule']}" for name, props in functions(template).items()
@@ -54,6 +70,11 @@ def schedules(template: dict[str, Any]) -> list[str]:
 def main(argv: list[str]) -> int:
     template = load(Path(argv[1] if len(argv) > 1 else "build/package/sam.yaml"))
     found = problems(template)
+    zip_path = Path(argv[1] if len(argv) > 1 else "build/package/sam.yaml").with_name("deployment.zip")
+    if zip_path.exists():
+        found += zip_problems(zip_path)
+    else:
+        found.append(f"{zip_path} is missing")
     for problem in found:
         print(f"check_package: {problem}", file=sys.stderr)
     scheduled = schedules(template)

@@ -7,12 +7,12 @@ import logging
 import sys
 
 SUBCOMMANDS = {
-    "serve": "jobledger.cli_serve",
-    "keys": "jobledger.cli_keys",
-    "sign": "jobledger.cli_sign",
-    "redrive": "jobledger.cli_redrive",
-    "inventory": "jobledger.cli_inventory",
-    "audit": "jobledger.cli_audit",
+    "serve": "jobledger.cli.serve",
+    "keys": "jobledger.cli.keys",
+    "sign": "jobledger.cli.sign",
+    "redrive": "jobledger.cli.redrive",
+    "inventory": "jobledger.cli.inventory",
+    "audit": "jobledger.cli.audit",
 }
 
 

@@ -80,7 +80,8 @@ def start(host: str = "127.0.0.1", port: int = 8080, emulator_url: str | None = 
 
 
 def _prepare_aws(inventory_path: str | None) -> tuple[str, str, bool] | None:
-    from chalicelib import bootstrap, inventory, settings
+    from chalicelib import settings
+    from jobledger import bootstrap, inventory
     from chalicelib.aws import directory, models, queue
 
     models.create_tables()

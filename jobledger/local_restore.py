@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from chalicelib.audit_restore import Imported
+    from jobledger.audit.restore import Imported
     from jobledger.emulator import Emulator
 
 IMPORT_PENDING = "import.pending"
@@ -72,7 +72,7 @@ def requeue_unfinished() -> list[str]:
 def restore_log(data_dir: str) -> Imported | None:
     """Import DIR/events.jsonl (with DIR/secrets.json) into the fresh tables, and send again the messages of the
     jobs it shows unfinished (they were lost with the old queue); None when there is no log yet."""
-    from chalicelib import audit_restore
+    from jobledger.audit import restore
     from chalicelib.aws import models, queue
 
     models.create_tables()
@@ -80,9 +80,9 @@ def restore_log(data_dir: str) -> Imported | None:
     log_path, secrets_path = Path(data_dir) / "events.jsonl", Path(data_dir) / "secrets.json"
     if not log_path.exists():
         return None
-    secrets = audit_restore.read_secrets_file(secrets_path) if secrets_path.exists() else None
+    secrets = restore.read_secrets_file(secrets_path) if secrets_path.exists() else None
     with open(log_path, encoding="utf-8") as lines:
-        imported = audit_restore.import_log(lines, secrets)
+        imported = restore.import_log(lines, secrets)
     for jobid in imported.unfinished:
         queue.send_job(jobid)
     return imported
@@ -91,12 +91,12 @@ def restore_log(data_dir: str) -> Imported | None:
 def save_log(data_dir: str) -> None:
     """Export the log to DIR/events.jsonl and the secrets to DIR/secrets.json, each replaced whole. A readable
     copy for people and tools; with a journal in DIR, a start restores from the journal, not from this export."""
-    from chalicelib import audit_restore
+    from jobledger.audit import restore
 
     os.makedirs(data_dir, mode=0o700, exist_ok=True)
     log_path, secrets_path = Path(data_dir) / "events.jsonl", Path(data_dir) / "secrets.json"
     with open(os.open(f"{log_path}.tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as out:
-        audit_restore.export_log(out)
-    audit_restore.write_secrets_file(f"{secrets_path}.tmp", audit_restore.read_secrets())
+        restore.export_log(out)
+    restore.write_secrets_file(f"{secrets_path}.tmp", restore.read_secrets())
     os.replace(f"{secrets_path}.tmp", secrets_path)
     os.replace(f"{log_path}.tmp", log_path)

@@ -14,7 +14,7 @@ from chalice.test import Client
 from moto import mock_aws
 
 from app import app
-from chalicelib import bootstrap, inventory
+from jobledger import bootstrap, inventory
 from chalicelib.aws import directory, models, queue, statetable
 from chalicelib.cloudstack import signing
 from chalicelib.commands import api

@@ -56,6 +56,16 @@ def load_stream(stream: str, *, until: str | None = None) -> list[Event]:
     return out
 
 
+def load_stream_as_stored(stream: str) -> list[Event]:
+    """A stream exactly as stored (schema and data not upcast: what each hash covers), for checking hashes."""
+    return [as_stored(r) for r in EventRecord.query(stream, consistent_read=True)]
+
+
+def as_stored(record: EventRecord) -> Event:
+    return Event(stream=record.stream, seq=int(record.seq), type=record.type, data=dict(record.data or {}),
+                 at=record.at, actor=dict(record.actor or {}), schema=int(record.schema), hash=record.hash or "")
+
+
 def to_event(record: EventRecord) -> Event:
     data = upcast(record.type, int(record.schema), dict(record.data or {}))
     return Event(stream=record.stream, seq=int(record.seq), type=record.type, data=data,

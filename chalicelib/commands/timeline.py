@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
-from chalicelib.aws import directory
-from chalicelib.aws.models import EventRecord
+from chalicelib.aws import directory, eventlog
 from chalicelib.cloudstack.request import ApiRequest, is_numeric_id
 from chalicelib.cloudstack.wire import list_payload
 from chalicelib.core.accounts import Caller
@@ -21,18 +20,10 @@ EVENT_FIELDS = ("stream", "seq", "type", "schema", "at", "actor", "data", "hash"
 def list_job_events(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
     """One strongly consistent Query of the job's stream; the events as stored (not upcast), oldest first."""
     jobid = req.require("jobid")
-    events = stored_stream(job_stream(jobid)) if is_numeric_id(jobid) else []
+    events = eventlog.load_stream_as_stored(job_stream(jobid)) if is_numeric_id(jobid) else []
     if not events or not _visible(caller, jobid, events):
         raise invalid_value(req.command, "jobid", jobid)
     return timeline_payload(events, req.fmt)
-
-
-def stored_stream(stream: str) -> list[Event]:
-    """The stream exactly as stored (schema and data not upcast: what each hash covers), in one strongly
-    consistent, paged Query. eventlog.load_stream upcasts; this read belongs there as its as-stored variant."""
-    return [Event(stream=r.stream, seq=int(r.seq), type=r.type, data=dict(r.data or {}), at=r.at,
-                  actor=dict(r.actor or {}), schema=int(r.schema), hash=r.hash or "")
-            for r in EventRecord.query(stream, consistent_read=True)]
 
 
 def _visible(caller: Caller, jobid: str, events: Sequence[Event]) -> bool:

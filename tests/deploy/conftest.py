@@ -12,7 +12,7 @@ from chalice.test import Client
 from moto import mock_aws
 
 from app import app
-from chalicelib import bootstrap, inventory
+from jobledger import bootstrap, inventory
 from chalicelib.aws import directory, models, queue, statetable
 from tests.deploy import flows
 from tests.deploy.awscalls import RECORDER, Call  # noqa: I001  (installs the recorder before any client)

@@ -12,7 +12,7 @@ import requests
 
 from tests.e2e.conftest import ROOT, Stack, start_stack
 
-TWO_ZONES = ROOT / "chalicelib" / "inventories" / "two-zones.json"
+TWO_ZONES = ROOT / "jobledger" / "inventories" / "two-zones.json"
 
 
 def deploy_until(stack: Stack, stop: threading.Event, acknowledged: list[str]) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from chalicelib import inventory
+from jobledger import inventory
 from chalicelib.aws import eventlog
 from chalicelib.aws.models import EventRecord, StateRecord
 from chalicelib.core import events as ev

@@ -1,7 +1,7 @@
 """Failing a queued job (sweeper deadline, spent attempts) never overwrites its VM: another job may be running."""
 from __future__ import annotations
 
-from chalicelib import audit, logreader
+from jobledger.audit import reader, report
 from chalicelib.aws import statetable
 from chalicelib.runtime.worker import fail_job
 
@@ -17,5 +17,5 @@ def test_failing_a_queued_command_leaves_the_vm_as_the_running_job_left_it(cloud
     assert doc.as_dict()["state"] == "Running" and doc.as_dict()["hostid"] == "2" and not doc.pending
     failed = cloud.job(stop)
     assert (failed["jobstatus"], failed["jobresultcode"]) == (2, 530)
-    result = audit.audit(logreader.read_log(), logreader.read_state())
+    result = report.audit(reader.read_log(), reader.read_state())
     assert result.clean and result.verified.warnings == []

@@ -6,7 +6,8 @@ import os
 import random
 from datetime import datetime, timedelta, timezone
 
-from chalicelib import audit, logreader, settings
+from chalicelib import settings
+from jobledger.audit import reader, report
 from chalicelib.aws import queue
 from chalicelib.aws.models import StateRecord
 from chalicelib.runtime.sweeper import sweep
@@ -97,12 +98,12 @@ def test_random_faults_break_no_invariant(cloud):
     sweep(datetime.now(timezone.utc) + timedelta(seconds=settings.load().job_deadline_seconds + 1))
     for _ in range(10):
         chaos.deliver()
-    report = f"{len(chaos.accepted)} accepted, {chaos.refused} refused, faults {faults.injected}"
-    print(report)
-    assert len(chaos.accepted) > JOBS * 0.8 and faults.injected["errors"] > 20 and faults.injected["kills"] > 5, report
+    summary = f"{len(chaos.accepted)} accepted, {chaos.refused} refused, faults {faults.injected}"
+    print(summary)
+    assert len(chaos.accepted) > JOBS * 0.8 and faults.injected["errors"] > 20 and faults.injected["kills"] > 5, summary
     assert unfinished() == 0
-    assert violations(chaos.accepted) == [], report
+    assert violations(chaos.accepted) == [], summary
     # invariant 5: replaying the log alone reproduces every stored state row
-    result = audit.audit(logreader.read_log(), logreader.read_state())
+    result = report.audit(reader.read_log(), reader.read_state())
     assert [str(p) for p in result.problems] == [] and [str(d) for d in result.divergences] == []
     assert result.verified.warnings == []

@@ -5,7 +5,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from chalicelib import inventory
+from jobledger import inventory
 from chalicelib.cloudstack import signing
 from tests import harness
 from tests.harness import Cloud

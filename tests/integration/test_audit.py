@@ -7,8 +7,8 @@ import stat
 import time
 from typing import Any
 
-from chalicelib import audit, audit_restore, logreader
-from chalicelib.audit_replay import as_of_instant
+from jobledger.audit import reader, report, restore
+from jobledger.audit.replay import as_of_instant
 from chalicelib.aws import models, queue
 from chalicelib.aws.eventlog import to_record
 from chalicelib.aws.models import EventRecord, StateRecord
@@ -51,12 +51,12 @@ def busy_day(cloud) -> dict[str, Any]:
     return {"jobs": jobs, "alice": alice, "bob": bob}
 
 
-def audited(as_of: str | None = None) -> audit.Audit:
-    rows = None if as_of else logreader.read_state()
-    return audit.audit(logreader.read_log(), rows, as_of)
+def audited(as_of: str | None = None) -> report.Audit:
+    rows = None if as_of else reader.read_state()
+    return report.audit(reader.read_log(), rows, as_of)
 
 
-def named(result: audit.Audit) -> list[str]:
+def named(result: report.Audit) -> list[str]:
     return [str(p) for p in result.problems] + [str(d) for d in result.divergences]
 
 
@@ -65,7 +65,7 @@ def test_replay_of_a_clean_log_reports_zero_divergences(cloud):
     result = audited()
     assert result.problems == [] and result.divergences == [] and result.clean
     assert result.verified.warnings == []  # every event linked to the one before it: no weak links
-    totals = audit.totals(result)
+    totals = report.totals(result)
     assert totals["jobs"] == len(day["jobs"]) == 11
     assert totals["jobs_by_status"] == {"pending": 1, "succeeded": 9, "failed": 1}
     assert totals["vms_by_state"] == {"Error": 1, "Expunging": 1, "Running": 3, "Stopped": 1}
@@ -84,7 +84,7 @@ def test_replay_rebuilds_every_host_and_network_of_a_two_zone_cloud(big_cloud):
     big_cloud.run_worker()
     result = audited()
     assert result.clean
-    used = {h["id"]: (h["cpu"] - h["free_cpu"], h["running"]) for h in audit.totals(result)["hosts"]}
+    used = {h["id"]: (h["cpu"] - h["free_cpu"], h["running"]) for h in report.totals(result)["hosts"]}
     assert sum(n for _, n in used.values()) == 4 and len(used) == 5
     assert {row["data"]["networkid"] for _, row in result.rebuilt.table.of_kind("lease")} == {"205", "206", "305"}
 
@@ -115,7 +115,7 @@ def test_a_deleted_middle_event_is_named(cloud):
 
 def test_an_event_after_the_terminal_one_is_named(cloud):
     busy_day(cloud)
-    stream = logreader.read_stream("job#3")
+    stream = reader.read_stream("job#3")
     extra = ev.chained(stream[-1], [ev.new_event("job#3", 5, ev.JOB_PROGRESSED, {"procstatus": 1},
                                                  {"worker": "intruder"})])
     to_record(extra[0]).save()
@@ -170,10 +170,10 @@ def test_as_of_replays_each_jobs_status_and_each_hosts_capacity_at_that_instant(
     cloud.run_worker()
     past = audited(then)
     assert {j: s.status for j, s in past.rebuilt.jobs.items()} == {"1": 1, "2": 1}
-    assert audit.totals(past)["hosts"][0]["free_cpu"] == 2500 - 2 * 500
+    assert report.totals(past)["hosts"][0]["free_cpu"] == 2500 - 2 * 500
     now = audited()
     assert {j: s.status for j, s in now.rebuilt.jobs.items()} == {"1": 1, "2": 1, "3": 1}
-    assert audit.totals(now)["hosts"][0]["free_cpu"] == 2500 - 500
+    assert report.totals(now)["hosts"][0]["free_cpu"] == 2500 - 500
     assert audited(before).rebuilt.jobs == {} and audited(before).rebuilt.events == 0
 
 
@@ -191,12 +191,12 @@ def test_export_then_import_into_empty_tables_answers_the_api_the_same(cloud):
 
     before = answers()
     exported = io.StringIO()
-    count = audit_restore.export_log(exported)
-    secrets = audit_restore.read_secrets()
+    count = restore.export_log(exported)
+    secrets = restore.read_secrets()
     for model in (EventRecord, StateRecord):
         model.delete_table()
     models.create_tables()
-    done = audit_restore.import_log(io.StringIO(exported.getvalue()), secrets)
+    done = restore.import_log(io.StringIO(exported.getvalue()), secrets)
     assert (done.events, done.unfinished, done.keys_without_secret) == (count, [day["jobs"][-1]], [])
     assert answers() == before
     assert audited().clean
@@ -211,8 +211,8 @@ def test_export_then_import_into_empty_tables_answers_the_api_the_same(cloud):
 def test_export_is_stable_and_import_refuses_a_broken_log_or_full_tables(cloud):
     busy_day(cloud)
     first, second = io.StringIO(), io.StringIO()
-    audit_restore.export_log(first)
-    audit_restore.export_log(second)
+    restore.export_log(first)
+    restore.export_log(second)
     assert first.getvalue() == second.getvalue()
     lines = first.getvalue().splitlines()
     assert lines[0].startswith('{"stream":"inventory","seq":1,"type":"InventoryLoaded","schema":1,"at":')
@@ -224,13 +224,13 @@ def test_export_is_stable_and_import_refuses_a_broken_log_or_full_tables(cloud):
     edited = [line.replace('"procstatus":1', '"procstatus":2', 1) if '"job#1","seq":3' in line else line
               for line in lines]
     assert _refusal(edited).startswith("the log is not intact:\njob#1 seq 3: JobProgressed altered")
-    assert logreader.is_empty()
+    assert reader.is_empty()
 
 
 def _refusal(lines: list[str]) -> str:
     try:
-        audit_restore.import_log(lines)
-    except audit_restore.ImportRefused as exc:
+        restore.import_log(lines)
+    except restore.ImportRefused as exc:
         return str(exc)
     raise AssertionError("the import was not refused")
 

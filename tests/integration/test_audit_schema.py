@@ -2,7 +2,7 @@
 hash, which covers the stored form, still verifies. Versions this code cannot read are named."""
 from __future__ import annotations
 
-from chalicelib import audit, audit_history, logreader
+from jobledger.audit import history, reader, report
 from chalicelib.aws import eventlog
 from chalicelib.aws.eventlog import to_record
 from chalicelib.aws.models import EventRecord
@@ -29,10 +29,10 @@ def test_a_v1_event_is_read_back_through_a_v2_change(cloud, monkeypatch):
     assert stored.schema == 1 and "origin" not in stored.data  # the log is never rewritten
     submitted = eventlog.load_stream("job#1")[0]
     assert submitted.data["origin"] == "api" and submitted.data["command"] == "deployVirtualMachine"
-    result = audit.audit(logreader.read_log(), logreader.read_state())
+    result = report.audit(reader.read_log(), reader.read_state())
     assert result.clean  # the hash covers the stored v1 form; replay folds the v2 form
     assert cloud.job("1")["jobstatus"] == 1
-    entry = audit_history.history("1", logreader.read_stream("job#1"))["events"][0]
+    entry = history.history("1", reader.read_stream("job#1"))["events"][0]
     assert (entry["schema"], entry["data"]["origin"]) == (1, "api")
 
 
@@ -43,7 +43,7 @@ def test_a_v1_event_goes_through_every_step_of_the_chain(cloud, monkeypatch):
     monkeypatch.setitem(ev.UPCASTERS, (ev.JOB_SUBMITTED, 2), _v3_channel)
     data = eventlog.load_stream("job#1")[0].data
     assert data["channel"] == "api" and "origin" not in data
-    assert audit.verify(logreader.read_log()).problems == []
+    assert report.verify(reader.read_log()).problems == []
 
 
 def test_schema_versions_this_code_cannot_read_are_named(cloud, monkeypatch):
@@ -53,6 +53,6 @@ def test_schema_versions_this_code_cannot_read_are_named(cloud, monkeypatch):
     to_record(future).save()
     monkeypatch.setitem(ev.CURRENT_SCHEMA, ev.JOB_SUBMITTED, 3)
     monkeypatch.setitem(ev.UPCASTERS, (ev.JOB_SUBMITTED, 2), _v3_channel)  # no step from v1 to v2
-    problems = [str(p) for p in audit.verify(logreader.read_log()).problems]
+    problems = [str(p) for p in report.verify(reader.read_log()).problems]
     assert problems == ["job#1 seq 1: JobSubmitted v1 has no upcaster chain to v3",
                         "job#7 seq 1: JobSubmitted schema v4 is unknown (this code reads v1 to v3)"]

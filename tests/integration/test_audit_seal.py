@@ -9,8 +9,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib import audit_sealer, logreader
-from chalicelib.audit_seal import bare_seal, verify_against
+from chalicelib.runtime import sealer
+from jobledger.audit import reader
+from jobledger.audit.seal import bare_seal, verify_against
 from chalicelib.aws.eventlog import to_record
 from chalicelib.aws.models import EventRecord, StateRecord
 from chalicelib.core import events as ev
@@ -48,11 +49,11 @@ def edited(e: ev.Event) -> ev.Event:
 
 
 def delete_tail(stream: str) -> None:
-    EventRecord.get(stream, len(logreader.read_stream(stream)), consistent_read=True).delete()
+    EventRecord.get(stream, len(reader.read_stream(stream)), consistent_read=True).delete()
 
 
 def reseal_tail(stream: str) -> None:
-    events = logreader.read_stream(stream)
+    events = reader.read_stream(stream)
     [last] = ev.chained(events[-2], [replace(edited(events[-1]), hash="")])
     to_record(last).save()
 
@@ -63,12 +64,12 @@ def delete_stream(stream: str) -> None:
 
 
 def insert_middle(stream: str) -> None:
-    events = logreader.read_stream(stream)
+    events = reader.read_stream(stream)
     rewrite(stream, [events[0], edited(events[1]), *events[1:]])
 
 
 def edit_middle(stream: str) -> None:
-    events = logreader.read_stream(stream)
+    events = reader.read_stream(stream)
     rewrite(stream, [events[0], edited(events[1]), *events[2:]])
 
 
@@ -80,7 +81,7 @@ def cover_tracks(stream: str) -> None:
     """The state rows brought in line with the tampered log: its head as it now ends (or gone with it)."""
     kind, id_ = head_key(stream)
     row = StateRecord.get(kind, id_, consistent_read=True)
-    head = heads_of(logreader.read_stream(stream)).get(stream)
+    head = heads_of(reader.read_stream(stream)).get(stream)
     if head is None:
         row.delete()
     else:
@@ -93,8 +94,8 @@ def test_a_clean_stack_verifies_and_replays_clean_with_its_heads(cloud, capsys):
     assert audited().clean  # head rows and job heads are not drift
     status, out = run(capsys, "verify")
     assert status == 0 and out.splitlines()[-1].endswith("each ending at the head the state rows record")
-    recorded = logreader.read_heads()
-    assert set(recorded) == set(logreader.read_log())
+    recorded = reader.read_heads()
+    assert set(recorded) == set(reader.read_log())
     assert StateRecord.get("head", "account#3").head.startswith("1 ")
 
 
@@ -162,11 +163,11 @@ def test_the_scheduled_sealer_logs_and_stores_a_digest_the_log_alone_reproduces(
     logged = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert logged["jobledger_seal"] == summary["seal"]
     assert summary["streams"] == 0  # every event is younger than the settling time: nothing sealed yet
-    later = audit_sealer.record_seal(datetime.now(timezone.utc) + timedelta(seconds=400))
+    later = sealer.record_seal(datetime.now(timezone.utc) + timedelta(seconds=400))
     capsys.readouterr()
     assert later["streams"] == 8 and later["events"] == EVENTS
-    assert [s["digest"] for s in logreader.read_seals()] == [summary["digest"], later["digest"]]
-    assert verify_against(logreader.read_log(), bare_seal(later["seal"]))[0] == []
+    assert [s["digest"] for s in reader.read_seals()] == [summary["digest"], later["digest"]]
+    assert verify_against(reader.read_log(), bare_seal(later["seal"]))[0] == []
     assert audited().clean  # seal rows are no drift
     delete_tail("job#2")
     cover_tracks("job#2")

@@ -45,5 +45,5 @@ def test_generated_keys_never_start_with_a_dash():
 
 def test_inventory_load_is_idempotent_and_refuses_a_different_inventory(cloud, capsys):
     assert run(capsys, "inventory", "load") == (0, "inventory: already recorded (nothing to do)\n")
-    code, out = run(capsys, "inventory", "load", "--file", "chalicelib/inventories/two-zones.json")
+    code, out = run(capsys, "inventory", "load", "--file", "jobledger/inventories/two-zones.json")
     assert code == 1 and "different inventory" in out

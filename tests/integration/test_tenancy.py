@@ -238,7 +238,7 @@ def test_a_domain_admin_cannot_reach_a_sibling_domain_by_name(cloud):
 
 
 def test_deleting_an_account_expunges_its_vms_and_gives_everything_back(cloud):
-    from chalicelib import audit, logreader
+    from jobledger.audit import reader, report
     from chalicelib.aws import statetable
 
     carol = tenant(cloud, "carol")
@@ -252,5 +252,5 @@ def test_deleting_an_account_expunges_its_vms_and_gives_everything_back(cloud):
     assert cloud.job(jobid)["jobresult"] == {"success": True}
     assert {statetable.get("vm", v).as_dict()["state"] for v in vmids} == {"Expunging"}
     assert statetable.get("host", "2").free_cpu == 2500
-    result = audit.audit(logreader.read_log(), logreader.read_state())
+    result = report.audit(reader.read_log(), reader.read_state())
     assert result.clean, [str(d) for d in result.divergences]

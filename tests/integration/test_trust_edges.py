@@ -85,7 +85,7 @@ def account_of(cloud, keys) -> str:
 
 
 def test_delete_account_revokes_keys_when_it_answers_and_expunges_every_vm(cloud):
-    from chalicelib import audit, logreader
+    from jobledger.audit import reader, report
 
     carol = tenant(cloud, "carol")
     accountid = account_of(cloud, carol)
@@ -103,7 +103,7 @@ def test_delete_account_revokes_keys_when_it_answers_and_expunges_every_vm(cloud
     assert cloud.job(jobid)["jobresult"] == {"success": True}
     assert {statetable.get("vm", v).as_dict()["state"] for v in (running, queued)} == {"Expunging"}
     assert statetable.get("host", "2").free_cpu == 2500
-    result = audit.audit(logreader.read_log(), logreader.read_state())
+    result = report.audit(reader.read_log(), reader.read_state())
     assert result.clean, [*map(str, result.problems), *map(str, result.divergences)]
 
 

@@ -1,9 +1,9 @@
 """Replay from the log alone: capacity, leases, time travel, the store's rules, counters, the export format."""
 from __future__ import annotations
 
-from chalicelib.audit import audit, totals
-from chalicelib.audit_jsonl import FIELDS, event_line, log_lines, parse_line, read_lines
-from chalicelib.audit_replay import as_of_instant, counters, job_fields
+from jobledger.audit.report import audit, totals
+from jobledger.audit.jsonl import FIELDS, event_line, log_lines, parse_line, read_lines
+from jobledger.audit.replay import as_of_instant, counters, job_fields
 from chalicelib.core import events as ev
 from chalicelib.core import vm as vms
 from chalicelib.core.fold import fold, job_row

@@ -10,21 +10,11 @@ from dataclasses import replace
 
 import pytest
 
-from chalicelib.audit import verify
-from chalicelib.audit_heads import check_heads, recorded_heads, with_heads
-from chalicelib.audit_seal import (
-    BadSeal,
-    bare_seal,
-    check_seal,
-    digest,
-    heads_as_of,
-    make_seal,
-    parse_seal,
-    seal_document,
-    seal_json,
-    verify_against,
-)
-from chalicelib.audit_sealer import seal_heads
+from jobledger.audit.report import verify
+from jobledger.audit.heads import check_heads, recorded_heads, with_heads
+from chalicelib.core.seal import BadSeal, digest, heads_as_of, make_seal, parse_seal, seal_document, seal_json
+from jobledger.audit.seal import bare_seal, check_seal, verify_against
+from chalicelib.runtime.sealer import seal_heads
 from chalicelib.core import events as ev
 from chalicelib.core.rows import Head, head_key, heads_of, parse_head
 
@@ -199,13 +189,13 @@ def test_a_head_carries_its_time():
     assert parse_head("job#1", "3 abc 2026-11-27T10:00:00.000Z") == Head("job#1", 3, "abc", "2026-11-27T10:00:00.000Z")
 
 
-@pytest.mark.parametrize("module", ["audit_heads", "audit_seal"])
+@pytest.mark.parametrize("module", ["jobledger.audit.heads", "jobledger.audit.seal", "chalicelib.core.seal"])
 def test_the_seal_and_head_checks_import_no_io_library(module):
-    code = (f"import sys, chalicelib.{module}; "
+    code = (f"import sys, {module}; "
             "bad = [m for m in ('boto3', 'botocore', 'pynamodb', 'chalice') if m in sys.modules]; "
             "print(','.join(bad)); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, f"chalicelib.{module} pulls in {done.stdout.strip()} {done.stderr}"
+    assert done.returncode == 0, f"{module} pulls in {done.stdout.strip()} {done.stderr}"
 
 
 def test_events_past_a_head_committed_while_the_audit_read_are_in_flight_not_tampering():

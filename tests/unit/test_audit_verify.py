@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from chalicelib import inventory
-from chalicelib.audit import verify
-from chalicelib.audit_verify import check_stream
+from jobledger import inventory
+from jobledger.audit.report import verify
+from jobledger.audit.verify import check_stream
 from chalicelib.cloudstack.wire import cloudstack_date
 from chalicelib.core import events as ev
 from chalicelib.core import jobs

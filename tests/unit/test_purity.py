@@ -9,19 +9,19 @@ import pytest
 
 CHALICELIB = Path(__file__).resolve().parents[2] / "chalicelib"
 # Every module of the pure packages, found by listing them: a new module there is checked without being named.
-PURE = [f"{package}.{p.stem}" for package in ("core", "cloudstack") for p in sorted((CHALICELIB / package).glob("*.py"))
-        if p.stem != "__init__"] + ["inventory",
-        "audit", "audit_table", "audit_verify", "audit_replay", "audit_directory", "audit_compare", "audit_history",
-        "audit_text", "audit_jsonl"]
+PURE = [f"chalicelib.{package}.{p.stem}" for package in ("core", "cloudstack")
+        for p in sorted((CHALICELIB / package).glob("*.py")) if p.stem != "__init__"] + [
+    f"jobledger.audit.{name}" for name in ("report", "table", "verify", "replay", "directory_rows", "compare",
+                                           "history", "text", "jsonl", "heads", "seal")] + ["jobledger.inventory"]
 
 
 @pytest.mark.parametrize("module", PURE)
 def test_pure_module_imports_no_io_library(module):
-    code = (f"import sys, chalicelib.{module}; "
+    code = (f"import sys, {module}; "
             "bad = [m for m in ('boto3', 'botocore', 'pynamodb', 'chalice') if m in sys.modules]; "
             "print(','.join(bad)); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, f"chalicelib.{module} pulls in {done.stdout.strip()} {done.stderr}"
+    assert done.returncode == 0, f"{module} pulls in {done.stdout.strip()} {done.stderr}"
 
 
 def test_the_shared_test_setup_installs_no_aws_hooks():
@@ -31,3 +31,13 @@ def test_the_shared_test_setup_installs_no_aws_hooks():
             "print(','.join(bad)); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, f"the root conftest pulls in {done.stdout.strip()} {done.stderr}"
+
+
+def test_what_the_lambdas_run_never_imports_the_ops_side():
+    """app.py and chalicelib/ are deployed; jobledger/ (audit, local stack, command line) is not, so nothing
+    deployed may import it (`make package` checks the zip itself: infra/check_package.py)."""
+    root = CHALICELIB.parent
+    offenders = [str(p.relative_to(root)) for p in [root / "app.py", *CHALICELIB.rglob("*.py")]
+                 if any(line.strip().startswith(("from jobledger", "import jobledger"))
+                        for line in p.read_text(encoding="utf-8").splitlines())]
+    assert offenders == []

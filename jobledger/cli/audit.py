@@ -12,7 +12,7 @@ import sys
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from jobledger.target import add_target_arguments, apply_target
+from jobledger.cli.target import add_target_arguments, apply_target
 
 
 def add_parser(sub: Any) -> None:
@@ -57,23 +57,24 @@ def run(args: argparse.Namespace) -> int:
 
 
 def replay(args: argparse.Namespace) -> int:
-    from chalicelib import audit, audit_text, logreader
-    from chalicelib.audit_replay import as_of_instant
+    from jobledger.audit import reader, report, text
+    from jobledger.audit.replay import as_of_instant
 
     as_of = as_of_instant(args.as_of) if args.as_of else None
     since = _now(-SETTLE)
-    rows = None if as_of else logreader.read_state(args.segments, logreader.Progress("state rows"))
-    stored = logreader.read_log(args.segments, logreader.Progress("events"))  # after the rows: see check_heads
-    result = audit.audit(stored, rows, as_of, (since, _now(SKEW)))
+    rows = None if as_of else reader.read_state(args.segments, reader.Progress("state rows"))
+    stored = reader.read_log(args.segments, reader.Progress("events"))  # after the rows: see check_heads
+    result = report.audit(stored, rows, as_of, (since, _now(SKEW)))
     if args.json:
-        _print_json(audit.report(result))
+        _print_json(report.report(result))
     else:
-        print(audit_text.as_of_text(result) if as_of else audit_text.replay_text(result))
+        print(text.as_of_text(result) if as_of else text.replay_text(result))
     return 0 if result.clean else 1
 
 
 def verify(args: argparse.Namespace) -> int:
-    from chalicelib import audit, audit_seal, audit_text, logreader
+    from jobledger.audit import reader, report, text
+    from jobledger.audit.seal import verify_against
 
     try:
         seal = _seal_to_check(args.against) if args.against else None
@@ -81,17 +82,17 @@ def verify(args: argparse.Namespace) -> int:
         print(f"verify: {exc}", file=sys.stderr)
         return 2
     since = _now(-SETTLE)
-    recorded = logreader.read_heads()
-    stored = logreader.read_log(args.segments, logreader.Progress("events"))  # after the heads: see check_heads
-    verified = audit.verify(stored, recorded, (since, _now(SKEW)))
-    against = audit_seal.verify_against(stored, seal) if seal else ([], "")
+    recorded = reader.read_heads()
+    stored = reader.read_log(args.segments, reader.Progress("events"))  # after the heads: see check_heads
+    verified = report.verify(stored, recorded, (since, _now(SKEW)))
+    against = verify_against(stored, seal) if seal else ([], "")
     if args.json:
         _print_json({"events": verified.events, "streams": len(verified.streams),
                      "problems": [vars(p) for p in [*verified.problems, *against[0]]],
                      "warnings": [vars(p) for p in verified.warnings],
                      **({"against": against[1]} if seal else {})})
     else:
-        print(audit_text.verify_text(verified, against if seal else None))
+        print(text.verify_text(verified, against if seal else None))
     failed = verified.problems or against[0] or (args.strict and verified.warnings)
     return 1 if failed else 0
 
@@ -103,43 +104,46 @@ SETTLE, SKEW = 300.0, 5.0
 
 
 def _now(offset: float = 0.0) -> str:
-    from chalicelib.audit_sealer import iso
+    from chalicelib.runtime.sealer import iso
 
     return iso(datetime.now(timezone.utc) + timedelta(seconds=offset))
 
 
 def _seal_to_check(text: str) -> Any:
     """A seal file, else a digest; a digest without its cut takes it from a `seal` row with that digest."""
-    from chalicelib import audit_seal, logreader
+    from chalicelib.core.seal import parse_seal, parse_token
+    from jobledger.audit import reader
+    from jobledger.audit.seal import bare_seal
 
     if os.path.isfile(text):
         with open(text, encoding="utf-8") as handle:
-            return audit_seal.parse_seal(json.load(handle))
-    digest, cut = audit_seal.parse_token(text)
-    known = [s["cut"] for s in logreader.read_seals() if s.get("digest") == digest and s.get("cut")]
-    return audit_seal.bare_seal(text, cut or (known[0] if known else None))
+            return parse_seal(json.load(handle))
+    digest, cut = parse_token(text)
+    known = [s["cut"] for s in reader.read_seals() if s.get("digest") == digest and s.get("cut")]
+    return bare_seal(text, cut or (known[0] if known else None))
 
 
 def seal(args: argparse.Namespace) -> int:
-    from chalicelib import audit, audit_seal, audit_text, logreader
-    from chalicelib.audit_sealer import iso
+    from chalicelib.core import seal as seals
+    from chalicelib.runtime.sealer import iso
+    from jobledger.audit import reader, report, text
 
     made = datetime.now(timezone.utc)
     since = _now(-SETTLE)
-    recorded = logreader.read_heads()
-    stored = logreader.read_log(args.segments, logreader.Progress("events"))  # after the heads: see check_heads
-    verified = audit.verify(stored, recorded, (since, _now(SKEW)))
+    recorded = reader.read_heads()
+    stored = reader.read_log(args.segments, reader.Progress("events"))  # after the heads: see check_heads
+    verified = report.verify(stored, recorded, (since, _now(SKEW)))
     if verified.problems:
-        print(audit_text.verify_text(verified))
+        print(text.verify_text(verified))
         print("not sealed: a seal would vouch for a log that is not intact", file=sys.stderr)
         return 1
     cut = iso(made - timedelta(seconds=args.settle))
-    sealed = audit_seal.make_seal(audit_seal.heads_as_of(stored, cut).values(), cut, iso(made))
+    sealed = seals.make_seal(seals.heads_as_of(stored, cut).values(), cut, iso(made))
     if args.out:
         with open(args.out, "w", encoding="utf-8") as out:
-            out.write(audit_seal.seal_json(sealed))
+            out.write(seals.seal_json(sealed))
     if args.json:
-        document = audit_seal.seal_document(sealed)
+        document = seals.seal_document(sealed)
         _print_json({k: v for k, v in document.items() if k != "heads"} | {"seal": sealed.token})
     else:
         print(f"sealed {len(sealed.heads):,} streams, {sealed.events:,} events as of {sealed.cut}"
@@ -149,44 +153,45 @@ def seal(args: argparse.Namespace) -> int:
 
 
 def history(args: argparse.Namespace) -> int:
-    from chalicelib import audit_history, logreader
+    from jobledger.audit import history as histories
+    from jobledger.audit import reader
     from chalicelib.core.events import job_stream
 
-    stored = logreader.read_stream(job_stream(args.jobid)) if args.jobid.isdigit() else []
+    stored = reader.read_stream(job_stream(args.jobid)) if args.jobid.isdigit() else []
     if not stored:
         print(f"history: no job {args.jobid} in the log", file=sys.stderr)
         return 1
-    h = audit_history.history(args.jobid, stored)
+    h = histories.history(args.jobid, stored)
     if args.json:
         _print_json(h)
     else:
-        print(audit_history.history_text(h))
+        print(histories.history_text(h))
     return 0 if h["integrity"] == "intact" else 1
 
 
 def export(args: argparse.Namespace) -> int:
-    from chalicelib import audit_restore, logreader
+    from jobledger.audit import reader, restore
 
-    progress = logreader.Progress("events")
+    progress = reader.Progress("events")
     if args.file == "-":
-        count = audit_restore.export_log(sys.stdout, args.segments, progress)
+        count = restore.export_log(sys.stdout, args.segments, progress)
     else:
         with open(args.file, "w", encoding="utf-8") as out:
-            count = audit_restore.export_log(out, args.segments, progress)
+            count = restore.export_log(out, args.segments, progress)
     if args.secrets:
-        audit_restore.write_secrets_file(args.secrets, audit_restore.read_secrets())
+        restore.write_secrets_file(args.secrets, restore.read_secrets())
     print(f"exported {count:,} events" + (f" to {args.file}" if args.file != "-" else ""), file=sys.stderr)
     return 0
 
 
 def import_(args: argparse.Namespace) -> int:
-    from chalicelib import audit_restore
+    from jobledger.audit import restore
 
-    secrets = audit_restore.read_secrets_file(args.secrets) if args.secrets else None
+    secrets = restore.read_secrets_file(args.secrets) if args.secrets else None
     try:
         with open(args.file, encoding="utf-8") as lines:
-            done = audit_restore.import_log(lines, secrets)
-    except audit_restore.ImportRefused as exc:
+            done = restore.import_log(lines, secrets)
+    except restore.ImportRefused as exc:
         print(f"import refused: {exc}", file=sys.stderr)
         return 1
     print(f"imported {done.events:,} events in {done.streams:,} streams; rebuilt {done.rows:,} state rows")

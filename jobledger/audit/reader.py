@@ -9,12 +9,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable, TextIO, TypeVar
 
-from chalicelib.audit_table import Key, Row
+from jobledger.audit.table import Key, Row
 from chalicelib.aws.models import EventRecord, StateRecord
 from chalicelib.core.events import Event
-from chalicelib.core.rows import HEAD_KIND, Head, key_stream, parse_head
+from chalicelib.aws.eventlog import as_stored as raw_event
+from chalicelib.aws.heads import read_heads, read_seals, read_stream
 
-SEAL_KIND = "seal"
+__all__ = ["Progress", "read_heads", "read_log", "read_seals", "read_state", "read_stream", "row_of", "is_empty"]
+
 
 SEGMENTS = 4
 PAGE_SIZE = 1000
@@ -52,12 +54,6 @@ class Progress:
         self.out.flush()
 
 
-def raw_event(record: EventRecord) -> Event:
-    """The event exactly as stored (schema and data not upcast): what its hash covers."""
-    return Event(stream=record.stream, seq=int(record.seq), type=record.type, data=dict(record.data or {}),
-                 at=record.at, actor=dict(record.actor or {}), schema=int(record.schema), hash=record.hash or "")
-
-
 def row_of(record: StateRecord) -> Row:
     """A state row as plain attributes (keys aside), as `audit_table.Table` holds rows."""
     return {name: value for name, value in record.attribute_values.items() if name not in ("kind", "id")}
@@ -75,31 +71,6 @@ def read_log(segments: int = SEGMENTS, progress: Progress | None = None) -> dict
 
 def read_state(segments: int = SEGMENTS, progress: Progress | None = None) -> dict[Key, Row]:
     return {(r.kind, r.id): row_of(r) for r in _scan(StateRecord, lambda r: r, segments, progress)}
-
-
-def read_stream(stream: str) -> list[Event]:
-    """One stream as stored: one strongly consistent, paged Query."""
-    return [raw_event(r) for r in EventRecord.query(stream, consistent_read=True)]
-
-
-def read_heads(consistent: bool = True) -> dict[str, Head]:
-    """Every stream's head as the state rows record it: the job rows' `head` and the head rows, read with two
-    paged Queries projected to the keys and the head (O(streams); never on a request path). A projection does
-    not lower the read units: DynamoDB charges the whole job rows."""
-    out: dict[str, Head] = {}
-    for kind in ("job", HEAD_KIND):
-        for record in StateRecord.query(kind, consistent_read=consistent, page_size=PAGE_SIZE,
-                                        attributes_to_get=["kind", "id", "head"]):
-            if record.head:
-                stream = key_stream(kind, record.id)
-                out[stream] = parse_head(stream, record.head)
-    return out
-
-
-def read_seals() -> list[dict[str, Any]]:
-    """The seals recorded in the state table (`seal` rows), oldest first: a convenience, not a proof (whoever
-    edits the tables edits them too; the digests logged elsewhere are what counts)."""
-    return [dict(r.data or {}) for r in StateRecord.query(SEAL_KIND, consistent_read=True)]
 
 
 def is_empty() -> bool:

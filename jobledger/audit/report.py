@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from chalicelib.audit_compare import Divergence, compare
-from chalicelib.audit_heads import check_heads, recorded_heads
-from chalicelib.audit_replay import Rebuilt, host_usage, jobs_by_status, replay, stream_order
-from chalicelib.audit_table import Key, Row
-from chalicelib.audit_verify import Problem, check_stream, stream_kind
+from jobledger.audit.compare import Divergence, compare
+from jobledger.audit.heads import check_heads, recorded_heads
+from jobledger.audit.replay import Rebuilt, host_usage, jobs_by_status, replay, stream_order
+from jobledger.audit.table import Key, Row
+from jobledger.audit.verify import Problem, check_stream, stream_kind
 from chalicelib.core import events as ev
 from chalicelib.core.fold import JobState
 from chalicelib.core.rows import Head

@@ -14,11 +14,11 @@ from typing import Any, Iterable, Mapping, TextIO
 
 from pynamodb.models import Model
 
-from chalicelib import audit, logreader
-from chalicelib.audit_heads import with_heads
-from chalicelib.audit_jsonl import log_lines, read_lines
-from chalicelib.audit_replay import counters, replay
-from chalicelib.audit_table import Row
+from jobledger.audit import reader, report
+from jobledger.audit.heads import with_heads
+from jobledger.audit.jsonl import log_lines, read_lines
+from jobledger.audit.replay import counters, replay
+from jobledger.audit.table import Row
 from chalicelib.aws.eventlog import to_record
 from chalicelib.aws.models import EventRecord, StateRecord
 from chalicelib.core.errors import JobledgerError
@@ -40,10 +40,10 @@ class Imported:
     keys_without_secret: list[str] = field(default_factory=list)
 
 
-def export_log(out: TextIO, segments: int = logreader.SEGMENTS, progress: logreader.Progress | None = None) -> int:
+def export_log(out: TextIO, segments: int = reader.SEGMENTS, progress: reader.Progress | None = None) -> int:
     """Write every event as a line; answer how many."""
     count = 0
-    for line in log_lines(logreader.read_log(segments, progress)):
+    for line in log_lines(reader.read_log(segments, progress)):
         out.write(line + "\n")
         count += 1
     return count
@@ -78,14 +78,14 @@ def import_log(lines: Iterable[str], secrets: Secrets | None = None) -> Imported
     """Refuse a log that is not intact, or tables that are not empty; else write the events and the rows
     replay rebuilds from them, and set the counters."""
     stored = read_lines(lines)
-    verified = audit.verify(stored)
+    verified = report.verify(stored)
     if verified.problems:
         raise ImportRefused("the log is not intact:\n" + "\n".join(str(p) for p in verified.problems))
     rebuilt = replay(verified.streams)
     if rebuilt.problems:
         raise ImportRefused("replaying the log breaks the store's rules:\n"
                             + "\n".join(str(p) for p in rebuilt.problems))
-    if not logreader.is_empty():
+    if not reader.is_empty():
         raise ImportRefused("the tables are not empty: import writes only into empty tables")
     # each stream's head as the store records it, so that the imported stack verifies clean
     rows, dropped = _with_secrets(with_heads(rebuilt.table.rows, stored), rebuilt.secret_digests, secrets or {})

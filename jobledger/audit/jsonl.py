@@ -7,7 +7,7 @@ import heapq
 import json
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from chalicelib.audit_replay import stream_order
+from jobledger.audit.replay import stream_order
 from chalicelib.core.events import Event
 
 FIELDS = ("stream", "seq", "type", "schema", "at", "actor", "data", "hash")

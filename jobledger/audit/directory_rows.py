@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from chalicelib.audit_table import Table
+from jobledger.audit.table import Table
 from chalicelib.core import effects as fx
 from chalicelib.core import events as ev
 from chalicelib.core.rows import key_listed, listed

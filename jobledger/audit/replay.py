@@ -9,13 +9,13 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
-from chalicelib.audit_directory import directory_effects
-from chalicelib.audit_table import Table, vm_moves
-from chalicelib.audit_verify import Problem, stream_kind
+from jobledger.audit.directory_rows import directory_effects
+from jobledger.audit.table import Table, vm_moves
+from jobledger.audit.verify import Problem, stream_kind
 from chalicelib.core import effects as fx
 from chalicelib.core import events as ev
 from chalicelib.core.fold import JobState, fold
-from chalicelib.inventory import host_capacity
+from jobledger.inventory import host_capacity
 
 STREAM_ORDER = ("inventory", "domain", "account", "user", "job")
 

@@ -8,8 +8,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from chalicelib.audit_replay import Rebuilt
-from chalicelib.audit_table import UNEXPLAINED_KINDS, Key, Row
+from jobledger.audit.replay import Rebuilt
+from jobledger.audit.table import UNEXPLAINED_KINDS, Key, Row
 from chalicelib.cloudstack.wire import job_result_payload
 from chalicelib.core.fold import job_from_row
 from chalicelib.core.rows import HEAD_KIND

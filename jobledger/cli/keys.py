@@ -5,7 +5,7 @@ import argparse
 import json
 from typing import Any
 
-from jobledger.target import add_target_arguments, apply_target, operator_actor
+from jobledger.cli.target import add_target_arguments, apply_target, operator_actor
 
 TYPES = {"user": 0, "root-admin": 1, "domain-admin": 2}
 

@@ -1,7 +1,6 @@
 """Seals: one digest over every stream's head (stream, last seq, its hash) as of a cut instant, the root of a
-Merkle tree shaped as RFC 6962's; and the check that the log still holds, for every stream a seal saw, at least
-that many events with the same head. Heads as of a cut: each stream's last event stamped at or before it.
-Pure: no I/O.
+Merkle tree shaped as RFC 6962's; the seal file's format. Heads as of a cut: each stream's last event stamped at
+or before it. Pure: shared by the hourly sealer (deployed) and the audit (jobledger/audit/seal.py).
 """
 from __future__ import annotations
 
@@ -11,14 +10,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-from chalicelib.audit_replay import stream_order
-from chalicelib.audit_verify import Problem
 from chalicelib.core.events import Event
 from chalicelib.core.rows import Head
 
 FORMAT = "jobledger-seal/1"
 TOKEN = re.compile(r"^(?P<digest>[0-9a-f]{64})(?:@(?P<cut>\S+))?$")
-TAMPERED = "log tampered with since the seal:"
 
 
 class BadSeal(ValueError):
@@ -110,56 +106,3 @@ def parse_token(text: str) -> tuple[str, str | None]:
     if not found:
         raise BadSeal(f"{text!r} is neither a seal file nor a digest (64 hex digits, optionally @<cut>)")
     return found["digest"], found["cut"]
-
-
-def check_seal(stored: Mapping[str, Sequence[Event]], seal: Seal) -> list[Problem]:
-    """Each stream the seal saw that is gone, shorter than it was, or different at the sealed seq."""
-    out = []
-    for head in sorted(seal.heads, key=lambda h: stream_order(h.stream)):
-        events = {e.seq: e for e in stored.get(head.stream, ())}
-        last = max(events, default=0)
-        if not events:
-            what = f"stream removed: the seal saw it at seq {head.seq}, the log holds none of its events"
-        elif last < head.seq:
-            what = f"truncated: the seal saw seq {head.seq}, the log now ends at seq {last}"
-        elif head.seq not in events:
-            what = f"seq {head.seq}, the head the seal saw, deleted"
-        elif events[head.seq].hash != head.hash:
-            what = (f"seq {head.seq} rewritten: its hash is {events[head.seq].hash[:12]}…, the seal saw "
-                    f"{head.hash[:12]}… (this event or one before it was changed)")
-        else:
-            continue
-        out.append(Problem(head.stream, head.seq if events else None, f"{TAMPERED} {what}"))
-    return out
-
-
-def reproduces(stored: Mapping[str, Sequence[Event]], sealed_digest: str, cut: str | None) -> bool:
-    """Whether the log's heads as of `cut` (today's heads without one) give the digest."""
-    return digest(heads_as_of(stored, cut).values()) == sealed_digest
-
-
-def bare_seal(text: str, cut: str | None = None) -> Seal:
-    """`<digest>` or `<digest>@<cut>`; `cut` is used when the text has none."""
-    sealed, given = parse_token(text)
-    return Seal(sealed, given or cut or "", bare=True)
-
-
-def verify_against(stored: Mapping[str, Sequence[Event]], seal: Seal) -> tuple[list[Problem], str]:
-    """The log against a seal: the problems it proves, and a one-line verdict. A seal with its heads names each
-    stream changed; a digest with its cut says whether the log as of the cut still gives it; a digest alone,
-    only whether today's heads give it."""
-    if not seal.bare:
-        problems = check_seal(stored, seal)
-        held = "each still holds its sealed head" if not problems else f"{len(problems)} changed since"
-        return problems, f"seal {seal.token}: {len(seal.heads):,} streams, {seal.events:,} events sealed; {held}"
-    if seal.cut:
-        if reproduces(stored, seal.digest, seal.cut):
-            return [], f"digest {seal.token}: the log's heads as of the cut reproduce it: nothing sealed was changed"
-        return [Problem("log", None, f"{TAMPERED} its heads as of {seal.cut} do not reproduce {seal.digest}: a "
-                                     "stream the seal saw was truncated, removed or rewritten (the seal file "
-                                     "names which)")], f"digest {seal.token}: NOT reproduced"
-    if reproduces(stored, seal.digest, None):
-        return [], f"digest {seal.digest}: today's heads reproduce it: the log has not changed since the seal"
-    return [Problem("log", None, f"unproven: today's heads do not reproduce {seal.digest} and its cut is unknown: "
-                                 "the log changed since (it grew, or was tampered with); verify against "
-                                 "DIGEST@CUT or the seal file")], f"digest {seal.digest}: not reproduced"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from chalicelib.audit import Audit, Verified, job_line, totals
-from chalicelib.audit_verify import Problem
+from jobledger.audit.report import Audit, Verified, job_line, totals
+from jobledger.audit.verify import Problem
 
 WARNINGS_SHOWN = 3
 VERIFIED = "every stream contiguous from seq 1, hash chain intact, transitions legal, schemas known"

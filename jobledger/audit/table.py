@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from chalicelib.core import effects as fx
 from chalicelib.core import vm as vms
 from chalicelib.core.rows import Row, job_attributes, vm_attributes
-from chalicelib.inventory import host_capacity
+from jobledger.inventory import host_capacity
 
 Key = tuple[str, str]
 # Rows no event explains: id counters, address cursors, rate-limit windows and recorded seals.

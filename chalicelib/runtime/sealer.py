@@ -8,13 +8,10 @@ import json
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Mapping, Sequence
 
-from pynamodb.exceptions import PutError
-
-from chalicelib import logreader
-from chalicelib.audit_seal import Seal, heads_as_of, make_seal
-from chalicelib.aws.models import StateRecord
+from chalicelib.aws import heads
 from chalicelib.core.events import Event
 from chalicelib.core.rows import Head
+from chalicelib.core.seal import Seal, heads_as_of, make_seal
 
 # Longer than any writer lives between stamping an event and committing it (Lambda timeouts: 29 s and 60 s):
 # every event stamped at or before the cut is committed before the heads are read, so the seal is exactly the
@@ -50,16 +47,10 @@ def record_seal(now: datetime | None = None, settle: float = SETTLE_SECONDS) -> 
     made = now or datetime.now(timezone.utc)
     # eventually consistent reads cost half: a head read a moment stale misses only events committed in that
     # moment, all stamped after the cut
-    seal = seal_heads(logreader.read_heads(consistent=False), iso(made - timedelta(seconds=settle)), iso(made),
-                      logreader.read_stream)
+    seal = seal_heads(heads.read_heads(consistent=False), iso(made - timedelta(seconds=settle)), iso(made),
+                      heads.read_stream)
     line = summary(seal)
     # stdout reaches CloudWatch Logs whatever the logging configuration; one JSON line, easy to filter for
     print(json.dumps({"jobledger_seal": seal.token, **line}, separators=(",", ":")), flush=True)
-    row = StateRecord(logreader.SEAL_KIND, f"{seal.made}#{seal.digest[:16]}", data=line)
-    try:
-        row.save(condition=StateRecord.kind.does_not_exist())  # a recorded seal is never overwritten
-    except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        # the same seal made in the same millisecond is stored already
+    heads.record_seal_row(f"{seal.made}#{seal.digest[:16]}", line)
     return line

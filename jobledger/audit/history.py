@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from chalicelib.audit_compare import shown
-from chalicelib.audit_verify import check_stream
+from jobledger.audit.compare import shown
+from jobledger.audit.verify import check_stream
 from chalicelib.core import events as ev
 
 STATUS = ("pending", "succeeded", "failed")

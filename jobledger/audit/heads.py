@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from chalicelib.audit_replay import stream_order
-from chalicelib.audit_table import Key, Row
-from chalicelib.audit_verify import Problem
+from jobledger.audit.replay import stream_order
+from jobledger.audit.table import Key, Row
+from jobledger.audit.verify import Problem
 from chalicelib.core.events import Event
 from chalicelib.core.rows import HEAD_KIND, Head, head_key, heads_of, key_stream, parse_head
 

@@ -5,21 +5,21 @@ from __future__ import annotations
 import argparse
 from typing import Any, Mapping
 
-from jobledger.target import add_target_arguments, apply_target, operator_actor
+from jobledger.cli.target import add_target_arguments, apply_target, operator_actor
 
 
 def add_parser(sub: Any) -> None:
     parser = sub.add_parser("inventory", help="load the cloud's inventory into the tables")
     actions = parser.add_subparsers(dest="action", required=True)
     load = actions.add_parser("load", help="record an inventory file (default: the documentation's)")
-    load.add_argument("--file", default=None, help="inventory JSON (chalicelib/inventories/*.json)")
+    load.add_argument("--file", default=None, help="inventory JSON (jobledger/inventories/*.json)")
     add_target_arguments(load)
     load.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     apply_target(args)
-    from chalicelib import bootstrap, inventory
+    from jobledger import bootstrap, inventory
     from chalicelib.aws import eventlog
 
     wanted = inventory.read_inventory(args.file)

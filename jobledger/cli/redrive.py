@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from jobledger.target import add_target_arguments, apply_target
+from jobledger.cli.target import add_target_arguments, apply_target
 
 
 def add_parser(sub: Any) -> None:

@@ -6,7 +6,7 @@ from typing import Any, Mapping
 from chalicelib.aws import eventlog
 from chalicelib.core import events as ev
 from chalicelib.core.errors import ConcurrencyConflict
-from chalicelib.inventory import INVENTORY_STREAM, inventory_rows
+from jobledger.inventory import INVENTORY_STREAM, inventory_rows
 
 CHUNK = 90  # rows per event: one event and its rows must fit one 100-item transaction
 

@@ -1,0 +1,1 @@
+"""`python -m jobledger <command>`: one module per subcommand (serve, keys, sign, redrive, inventory, audit)."""
