@@ -9,15 +9,25 @@ from pynamodb.models import Model
 
 from chalicelib import settings
 
-_SETTINGS = settings.load()
+
+class FromSettings:
+    """A Meta attribute read from the settings at each use, not at import: PynamoDB reads `Meta.table_name`
+    whenever it makes or checks its connection, so tests and the local stack set the environment whenever they
+    like before the first request (no import-order tricks)."""
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+
+    def __get__(self, obj: object, owner: type | None = None) -> str:
+        return str(getattr(settings.load(), self.field))
 
 
 class EventRecord(Model):
     """One event: stream `job#<id>` (or an inventory stream), contiguous `seq` from 1."""
 
     class Meta:
-        table_name = _SETTINGS.events_table
-        region = _SETTINGS.region
+        table_name = FromSettings("events_table")
+        region = FromSettings("region")
 
     stream = UnicodeAttribute(hash_key=True)
     seq = NumberAttribute(range_key=True)
@@ -84,8 +94,8 @@ class StateRecord(Model):
     """
 
     class Meta:
-        table_name = _SETTINGS.state_table
-        region = _SETTINGS.region
+        table_name = FromSettings("state_table")
+        region = FromSettings("region")
 
     kind = UnicodeAttribute(hash_key=True)
     id = UnicodeAttribute(range_key=True)

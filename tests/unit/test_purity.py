@@ -41,3 +41,11 @@ def test_what_the_lambdas_run_never_imports_the_ops_side():
                  if any(line.strip().startswith(("from jobledger", "import jobledger"))
                         for line in p.read_text(encoding="utf-8").splitlines())]
     assert offenders == []
+
+
+def test_table_names_are_read_at_use_not_at_import():
+    code = ("import os; os.environ['JOBLEDGER_EVENTS_TABLE'] = 'first'; "
+            "from chalicelib.aws.models import EventRecord; "
+            "os.environ['JOBLEDGER_EVENTS_TABLE'] = 'second'; print(EventRecord.Meta.table_name)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "second", done.stderr
