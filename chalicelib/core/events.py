@@ -33,7 +33,7 @@ CURRENT_SCHEMA: dict[str, int] = {t: 1 for t in (*JOB_EVENT_TYPES, INVENTORY_LOA
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 UPCASTERS: dict[tuple[str, int], Upcaster] = {}
 
-# Parameters that must never reach the log in clear (DESIGN.md section 2).
+# Parameters that must never reach the log in clear (docs/ARCHITECTURE.md, invariants).
 SENSITIVE_PARAMETERS = frozenset({"signature", "apikey", "password", "userdata", "secretkey"})
 
 

@@ -1,4 +1,4 @@
-"""DESIGN.md's invariants 1-4, checked against what the stores hold after a run."""
+"""The invariants 1-4 of docs/ARCHITECTURE.md, checked against what the stores hold after a run."""
 from __future__ import annotations
 
 from collections import Counter

@@ -1,5 +1,5 @@
 """A few hundred jobs under random faults (fixed seed): failed AWS calls, killed workers, duplicated and
-reordered messages, lost sends. Afterwards every invariant of DESIGN.md section 8 (1-5) holds."""
+reordered messages, lost sends. Afterwards invariants 1-5 of docs/ARCHITECTURE.md hold."""
 from __future__ import annotations
 
 import os
