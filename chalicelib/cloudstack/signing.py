@@ -1,7 +1,7 @@
 """CloudStack request signing: the canonical string, the documented client variants, HMAC-SHA1. Pure.
 
 The canonical string is CloudStack's own (ApiServer.verifyRequest). Real clients deviate in documented ways
-(cloudstack-api.md section 2); a signature over the canonical string or one of those variants is accepted,
+(docs/SECURITY.md); a signature over the canonical string or one of those variants is accepted,
 nothing else.
 """
 from __future__ import annotations

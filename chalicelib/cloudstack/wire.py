@@ -73,7 +73,7 @@ def job_result_payload(job: JobState, fmt: str) -> dict[str, Any]:
 
 def _result_fields(job: JobState, fmt: str) -> dict[str, Any]:
     if job.status == FAILED:
-        if fmt == "json":  # every JSON client expects an object here (cloudstack-api.md section 4)
+        if fmt == "json":  # libcloud and CloudMonkey crash on a string here; CloudStack 3.0+ sends an object
             return {"jobresulttype": "object",
                     "jobresult": {"errorcode": job.resultcode, "errortext": job.errortext}}
         return {"jobresulttype": "text", "jobresult": job.errortext}
