@@ -31,6 +31,7 @@ class Settings:
     job_deadline_seconds: float
     admin_secret_key: str | None
     max_expires_seconds: int
+    telemetry: bool
 
 
 def load() -> Settings:
@@ -63,6 +64,8 @@ def load() -> Settings:
         admin_secret_key=env.get("JOBLEDGER_ADMIN_SECRET_KEY") or None,
         # A signatureVersion=3 request whose `expires` lies further ahead than this is refused (401).
         max_expires_seconds=int(env.get("JOBLEDGER_MAX_EXPIRES_SECONDS", "3600")),
+        # JSON log lines and CloudWatch metrics (EMF) on stdout: on unless turned off (the local stack's default).
+        telemetry=env.get("JOBLEDGER_TELEMETRY", "on") == "on",
     )
 
 
@@ -85,6 +88,7 @@ def configure_local(provision_seconds: float, allow_unsigned: bool, rate_limit: 
     os.environ["JOBLEDGER_PROVISION_SECONDS"] = str(provision_seconds)
     os.environ["JOBLEDGER_ALLOW_UNSIGNED"] = "1" if allow_unsigned else "0"
     os.environ["JOBLEDGER_RATE_LIMIT"] = str(rate_limit)
+    os.environ.setdefault("JOBLEDGER_TELEMETRY", "off")  # `serve --log-format json` turns it on
 
 
 def client_keys(key: str | None, secret: str | None) -> tuple[str | None, str | None]:
@@ -92,6 +96,11 @@ def client_keys(key: str | None, secret: str | None) -> tuple[str | None, str | 
     env = os.environ
     return (key or env.get("CLOUDSTACK_KEY") or env.get("JOBLEDGER_ADMIN_API_KEY"),
             secret or env.get("CLOUDSTACK_SECRET") or env.get("JOBLEDGER_ADMIN_SECRET_KEY"))
+
+
+def client_endpoint(url: str | None, default: str) -> str:
+    """A client's API URL: as given, else the cs tools' CLOUDSTACK_ENDPOINT, else `default`."""
+    return url or os.environ.get("CLOUDSTACK_ENDPOINT") or default
 
 
 def use_emulator(url: str) -> None:

@@ -11,5 +11,6 @@ for _name, _value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ["JOBLEDGER_PROVISION_SECONDS"] = "0"
 os.environ["JOBLEDGER_RATE_LIMIT"] = "0"  # the rate-limit tests set their own
+os.environ["JOBLEDGER_TELEMETRY"] = "off"  # quiet output; the telemetry tests turn it on
 for _name in ("JOBLEDGER_STAGE", "JOBLEDGER_ALLOW_UNSIGNED", "JOBLEDGER_ADMIN_API_KEY", "JOBLEDGER_ADMIN_SECRET_KEY"):
     os.environ.pop(_name, None)

@@ -14,6 +14,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.aws.models import EventRecord, StateRecord
+from chalicelib import telemetry
 from chalicelib.core import effects as fx
 from chalicelib.core.errors import ConcurrencyConflict, InsufficientCapacity, JobledgerError, KeyRevoked
 from chalicelib.core.events import Event, chained, job_stream, upcast
@@ -44,6 +45,14 @@ class NameTaken(JobledgerError):
 
 class VmGone(JobledgerError):
     """A command was queued on a VM that has no state row."""
+
+
+class StorageFull(JobledgerError):
+    """A zone's primary storage lacks the room a volume needs."""
+
+
+class StaleVersion(ConcurrencyConflict):
+    """A versioned row (volume, key pair, tag) changed since it was read: decide again from the fresh row."""
 
 
 def load_stream(stream: str, *, until: str | None = None) -> list[Event]:
@@ -158,12 +167,36 @@ def _effect_write(effect: fx.Effect, heads: Mapping[str, Head]) -> Write:
         if stream not in heads:  # the row would lose its head: the audit would call the stream tampered with
             raise ValueError(f"{stream}: a job row is written only with the job's new events")
         return "put", effect, _save(job_record(effect.job, heads[stream]))
+    if isinstance(effect, (fx.PutVersioned, fx.DropVersioned, fx.ReserveStorage, fx.ReleaseStorage)):
+        return _storage_write(effect)
     if isinstance(effect, fx.RequireKey):
         # The key row exists and is not disabled (rows written before `keystate` existed carry none).
         usable = StateRecord.kind.exists() & (StateRecord.keystate.does_not_exist() |
                                               (StateRecord.keystate == "enabled"))
         return "check", effect, lambda t: t.condition_check(StateRecord, "apikey", effect.apikey, condition=usable)
     raise TypeError(f"unknown effect {effect!r}")
+
+
+def _storage_write(effect: Any) -> Write:
+    """Versioned rows and zones' used storage (rows (`storage`, zone id), `value` = bytes used)."""
+    if isinstance(effect, fx.PutVersioned):
+        version = int(effect.data["version"])
+        row = StateRecord(effect.kind, effect.id, data=dict(effect.data), value=version, **dict(effect.listed or {}))
+        # version 1 creates the row; version n replaces exactly version n - 1 (no lost update)
+        follows = StateRecord.kind.does_not_exist() if version == 1 else StateRecord.value == version - 1
+        return "put", effect, lambda t: t.save(row, condition=follows)
+    if isinstance(effect, fx.DropVersioned):
+        gone = StateRecord(effect.kind, effect.id)
+        return "delete", effect, lambda t: t.delete(gone, condition=StateRecord.value == effect.version)
+    zone = StateRecord("storage", effect.zoneid)
+    if isinstance(effect, fx.ReleaseStorage):
+        return "update", effect, lambda t: t.update(zone, actions=[StateRecord.value.add(-effect.size)],
+                                                   condition=StateRecord.kind.exists())
+    room = None  # the used total after the reservation stays within the zone's capacity
+    if effect.capacity is not None:
+        limit = effect.capacity - effect.size
+        room = StateRecord.value.does_not_exist() | (StateRecord.value <= limit)
+    return "update", effect, lambda t: t.update(zone, actions=[StateRecord.value.add(effect.size)], condition=room)
 
 
 def _vm_update(effect: fx.PutVm) -> Callable[[TransactWrite], None]:
@@ -222,6 +255,10 @@ def _explain(exc: TransactWriteError, labels: Sequence[Any]) -> Exception:
             return VmGone(f"vm {label.vmid} does not exist")
         if isinstance(label, fx.Claim):
             return NameTaken(f"{label.kind} {label.id} is taken")
+        if isinstance(label, fx.ReserveStorage):
+            return StorageFull(f"zone {label.zoneid} lacks {label.size} bytes of storage")
+        if isinstance(label, (fx.PutVersioned, fx.DropVersioned)):
+            return StaleVersion(f"{label.kind} {label.id} changed since it was read")
         if isinstance(label, fx.RequireKey):
             return KeyRevoked("the request's API key was revoked before its write committed")
         return ConcurrencyConflict(f"condition failed on {label!r}")
@@ -240,4 +277,6 @@ def commit_job(jobid: str, history: Sequence[Event], new: Sequence[Event],
     chained_new = chained(history[-1] if history else None, new)
     job = fold(jobid, [*history, *chained_new])
     commit(chained_new, [*effects, fx.PutJob(job_row(job))])
+    if job.finished:  # every job's terminal event is committed here
+        telemetry.job_finished(job)
     return job, chained_new

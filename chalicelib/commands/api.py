@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from chalicelib import settings
+from chalicelib import settings, telemetry
 from chalicelib.cloudstack import wire
 from chalicelib.cloudstack.request import ApiRequest, build_request
-from chalicelib.commands import admin, capacity, reads, timeline
+from chalicelib.commands import admin, capacity, keypairs, reads, tags, timeline, volumes
 from chalicelib.commands.auth import authenticate, check_rate, check_shape
-from chalicelib.commands.submit import deploy_virtual_machine, vm_command
+from chalicelib.commands.submit import deploy_virtual_machine, reset_ssh_key, vm_command
 from chalicelib.core.accounts import DOMAIN_ADMIN, ROOT_ADMIN, USER, Caller
 from chalicelib.core.errors import ApiError, KeyRevoked, echo, not_available, unauthorized
 
@@ -50,6 +51,20 @@ COMMANDS: dict[str, Command] = {c.name.lower(): c for c in (
     Command("stopVirtualMachine", vm_command("stopVirtualMachine")),
     Command("rebootVirtualMachine", vm_command("rebootVirtualMachine")),
     Command("destroyVirtualMachine", vm_command("destroyVirtualMachine")),
+    Command("resetSSHKeyForVirtualMachine", reset_ssh_key),
+    Command("listVolumes", volumes.list_volumes),
+    Command("createVolume", volumes.create_volume),
+    Command("attachVolume", volumes.attach_volume),
+    Command("detachVolume", volumes.detach_volume),
+    Command("resizeVolume", volumes.resize_volume),
+    Command("deleteVolume", volumes.delete_volume),
+    Command("createSSHKeyPair", keypairs.create_ssh_key_pair),
+    Command("registerSSHKeyPair", keypairs.register_ssh_key_pair),
+    Command("listSSHKeyPairs", keypairs.list_ssh_key_pairs),
+    Command("deleteSSHKeyPair", keypairs.delete_ssh_key_pair),
+    Command("createTags", tags.create_tags),
+    Command("deleteTags", tags.delete_tags),
+    Command("listTags", tags.list_tags),
     Command("queryAsyncJobResult", reads.query_async_job_result),
     Command("listAsyncJobs", reads.list_async_jobs),
     Command("listJobEvents", timeline.list_job_events),  # jobledger extension: a job's stream as stored
@@ -75,6 +90,19 @@ COMMANDS: dict[str, Command] = {c.name.lower(): c for c in (
 
 
 def handle(http: HttpRequest) -> HttpReply:
+    """One request in, one CloudStack response out, and one log line about it."""
+    return _logged(http, time.monotonic())
+
+
+def _logged(http: HttpRequest, started: float) -> HttpReply:
+    callers: list[str] = []
+    reply, command = _handle(http, callers)
+    telemetry.request_answered(echo(command), reply.status, callers[0] if callers else "", http.request_id,
+                               ms=round((time.monotonic() - started) * 1000, 1))
+    return reply
+
+
+def _handle(http: HttpRequest, callers: list[str]) -> tuple[HttpReply, str]:
     config = settings.load()
     req = ApiRequest(pairs=())
     try:
@@ -88,20 +116,21 @@ def handle(http: HttpRequest) -> HttpReply:
         if command is None and not (req.get("apikey") or req.get("signature")):
             raise _unknown(req.command)  # unsigned: 432, as CloudStack
         caller, apikey = authenticate(req, config)
+        callers.append(caller.accountid)
         # Only a caller whose signature verified learns that a command does not exist or is not theirs.
         if command is None or caller.accounttype not in command.roles:
             raise not_available()
         check_rate(apikey, config)
         payload = command.handler(req, caller, http.request_id)
         rendered = wire.render(wire.root_name(req.command), payload, req.fmt, config.cloudstack_version)
-        return HttpReply(200, rendered.body, {"Content-Type": rendered.content_type})
+        return HttpReply(200, rendered.body, {"Content-Type": rendered.content_type}), req.command
     except ApiError as exc:
-        return error_reply(req, exc, config.cloudstack_version)
+        return error_reply(req, exc, config.cloudstack_version), req.command
     except KeyRevoked:  # the key was revoked between its check and this request's write: nothing was written
-        return error_reply(req, unauthorized(), config.cloudstack_version)
+        return error_reply(req, unauthorized(), config.cloudstack_version), req.command
     except Exception:  # anything unexpected: 530 with no detail; the detail goes to the log
         log.exception("request %s failed", http.request_id)
-        return error_reply(req, ApiError(530, INTERNAL_ERROR_TEXT), config.cloudstack_version)
+        return error_reply(req, ApiError(530, INTERNAL_ERROR_TEXT), config.cloudstack_version), req.command
 
 
 def _unknown(command: str) -> ApiError:

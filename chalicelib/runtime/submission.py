@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable, Mapping, Sequence
 
-from chalicelib import settings
+from chalicelib import settings, telemetry
 from chalicelib.aws import eventlog, statetable
 from chalicelib.aws.queue import send_job
 from chalicelib.core import effects as fx
@@ -45,6 +45,7 @@ def submit_job(command: str, actor: Mapping[str, str], instancetype: str, instan
         eventlog.commit(also.events, also.effects)
     else:
         record(also)
+    telemetry.job_accepted(jobid, command, actor.get("accountid", ""), f"{instancetype} {instanceid}")
     enqueue(jobid)
     return jobid
 

@@ -15,7 +15,7 @@ from typing import Iterator
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
-from chalicelib import settings
+from chalicelib import settings, telemetry
 from chalicelib.aws import statetable
 from chalicelib.aws.models import StateRecord
 from chalicelib.aws.queue import send_job
@@ -43,6 +43,7 @@ def sweep(now: datetime | None = None, limit: int = 500) -> SweepReport:
         _sweep_one(row, now, config, report)
     if report.requeued or report.failed or report.errors:
         log.warning("sweeper: %s", report)
+    telemetry.sweep_done(vars(report))
     return report
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+from chalicelib import telemetry
 from chalicelib.aws import directory, eventlog, statetable
 from chalicelib.core import accounts as acc
 from chalicelib.core.accounts import view
@@ -41,6 +42,7 @@ def execute(job: JobState, history: Sequence[Event], actor: Mapping[str, str]) -
         directory.delete_account(target, directory.users_of(target["id"]), actor, also)
     else:
         eventlog.commit(also.events, also.effects)
+    telemetry.job_finished(fold(job.jobid, [*history, done]))
 
 
 def _destroy_vms_of(accountid: str, actor: Mapping[str, str]) -> None:

@@ -111,3 +111,21 @@ def test_the_functions_read_the_names_of_the_resources_made_here() -> None:
         assert props(function)["Environment"]["Variables"] == {
             "JOBLEDGER_EVENTS_TABLE": {"Ref": "EventsTable"}, "JOBLEDGER_STATE_TABLE": {"Ref": "StateTable"},
             "JOBLEDGER_QUEUE_NAME": {"Fn::GetAtt": ["JobsQueue", "QueueName"]}}
+
+
+def test_the_operator_is_alarmed_on_dead_letters_old_messages_errors_throttles_and_5xx() -> None:
+    alarms = {name: r["Properties"] for name, r in RESOURCES.items() if r.get("Type") == "AWS::CloudWatch::Alarm"}
+    watched = {(p.get("Namespace"), p.get("MetricName")) for p in alarms.values()}
+    watched |= {(m["MetricStat"]["Metric"]["Namespace"], m["MetricStat"]["Metric"]["MetricName"])
+                for p in alarms.values() for m in p.get("Metrics", []) if "MetricStat" in m}
+    assert {("AWS/SQS", "ApproximateNumberOfMessagesVisible"), ("AWS/SQS", "ApproximateAgeOfOldestMessage"),
+            ("AWS/Lambda", "Errors"), ("AWS/Lambda", "Throttles"), ("AWS/ApiGateway", "5XXError"),
+            ("jobledger", "JobsFailed")} <= watched
+
+
+def test_the_dashboard_body_is_json_over_the_metrics_the_code_emits() -> None:
+    body = props("Dashboard")["DashboardBody"]["Fn::Sub"]
+    widgets = json.loads(body.replace("${AWS::Region}", "us-east-1"))["widgets"]
+    names = {m[1] for w in widgets for m in w["properties"]["metrics"]}
+    assert {"JobsSubmitted", "JobsSucceeded", "JobsFailed", "JobDuration", "JobAttempts", "SweeperResends"} <= names
+
