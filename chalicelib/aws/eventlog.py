@@ -181,7 +181,8 @@ def _storage_write(effect: Any) -> Write:
     """Versioned rows and zones' used storage (rows (`storage`, zone id), `value` = bytes used)."""
     if isinstance(effect, fx.PutVersioned):
         version = int(effect.data["version"])
-        row = StateRecord(effect.kind, effect.id, data=dict(effect.data), value=version, **dict(effect.listed or {}))
+        listed: dict[str, Any] = dict(effect.listed or {})
+        row = StateRecord(effect.kind, effect.id, data=dict(effect.data), value=version, **listed)
         # version 1 creates the row; version n replaces exactly version n - 1 (no lost update)
         follows = StateRecord.kind.does_not_exist() if version == 1 else StateRecord.value == version - 1
         return "put", effect, lambda t: t.save(row, condition=follows)

@@ -12,6 +12,7 @@ from chalicelib.aws import directory, eventlog, statetable
 from chalicelib.cloudstack.paging import TEMPLATE_FILTERS, Page, matches_keyword, paging, shape
 from chalicelib.cloudstack.request import ApiRequest, is_numeric_id
 from chalicelib.cloudstack.wire import cloudstack_date, job_result_payload, list_payload
+from chalicelib.commands import tags
 from chalicelib.core.accounts import DOMAIN_ADMIN, ROOT_ADMIN, Caller
 from chalicelib.core.errors import ApiError, invalid_value
 from chalicelib.core.events import job_stream
@@ -67,9 +68,14 @@ def list_virtual_machines(req: ApiRequest, caller: Caller, request_id: str) -> d
         raise invalid_value(req.command, "id", vmid)
     scope, hidden = _scope(req, caller)
     match = replace(_vm_filter(req, caller), id=vmid, hide_owners=hidden)
+    if any(name.startswith("tags[") for name in req.params):  # filtered by tags: the matches, then the page
+        every = statetable.list_rows("vm", scope, match)
+        kept = {str(v["id"]) for v in tags.matching(req, "UserVm", [r.as_dict() for r in every])}
+        matched = [r for r in every if r.id in kept]
+        return list_payload("virtualmachine", _vm_items(matched[page.start:page.end()]), len(matched))
     rows = statetable.list_rows("vm", scope, match, start=page.start, end=page.end())
     count = _count(page, rows, lambda: statetable.count_rows("vm", scope, match))
-    return list_payload("virtualmachine", [_vm_item(r) for r in rows], count)
+    return list_payload("virtualmachine", _vm_items(rows), count)
 
 
 def list_async_jobs(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
@@ -91,6 +97,11 @@ def empty_list(item: str) -> Handler:
         return list_payload(item, [], 0)
 
     return handle
+
+
+def scope_of(req: ApiRequest, caller: Caller) -> tuple[statetable.Scope, tuple[str, ...]]:
+    """Where a list reads and whose rows it hides (`listall` as CloudStack reads it)."""
+    return _scope(req, caller)
 
 
 def _scope(req: ApiRequest, caller: Caller) -> tuple[statetable.Scope, tuple[str, ...]]:
@@ -120,8 +131,13 @@ def _words(req: ApiRequest, name: str) -> tuple[str, ...]:
     return ((value or "").lower(),) if value else ()
 
 
-def _vm_item(row: Any) -> dict[str, Any]:
-    item = public_view(row.as_dict(), cloudstack_date)
+def _vm_items(rows: list[Any]) -> list[dict[str, Any]]:
+    tagged = tags.tags_of("UserVm", [r.id for r in rows])
+    return [_vm_item(r, tagged.get(r.id)) for r in rows]
+
+
+def _vm_item(row: Any, tagged: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    item = public_view(dict(row.as_dict(), tags=tagged) if tagged else row.as_dict(), cloudstack_date)
     if row.pending:  # a job is at work on it
         item.update(jobid=str(min(row.pending)), jobstatus=0)
     return item

@@ -38,7 +38,7 @@ def deploy_virtual_machine(req: ApiRequest, caller: Caller, request_id: str) -> 
     if template.get("zoneid") not in (None, "-1", zoneid):
         raise invalid_value(req.command, "templateid", templateid)
     disk = _found(rows, "diskoffering", diskofferingid, req, "diskofferingid") if diskofferingid else None
-    extra = _placement_choices(req, zoneid, template)
+    extra = _placement_choices(req, caller, zoneid, template)
     extra.update(_userdata(req))
     jobid = new_job_id()
     config = settings.load()
@@ -67,7 +67,7 @@ def vm_command(command: str) -> Callable[[ApiRequest, Caller, str], dict[str, An
     return submit
 
 
-def _placement_choices(req: ApiRequest, zoneid: str, template: dict[str, Any]) -> dict[str, Any]:
+def _placement_choices(req: ApiRequest, caller: Caller, zoneid: str, template: dict[str, Any]) -> dict[str, Any]:
     """networkids (guest networks of the zone, the first one the default NIC's), hypervisor, keypair."""
     out: dict[str, Any] = {}
     hypervisor = req.get("hypervisor")
@@ -86,10 +86,24 @@ def _placement_choices(req: ApiRequest, zoneid: str, template: dict[str, Any]) -
                 raise invalid_value(req.command, "networkids", n)
         out["networkids"] = ids
     if req.get("keypair"):
-        if len(req.get("keypair") or "") > 255:
-            raise invalid_value(req.command, "keypair", req.get("keypair") or "")
-        out["keypair"] = req.get("keypair")
+        out["keypair"] = own_keypair(req, caller)
     return out
+
+
+def own_keypair(req: ApiRequest, caller: Caller) -> str:
+    """`keypair` must name one of the caller's own key pairs (another account's reads as missing)."""
+    from chalicelib.commands.keypairs import find
+
+    name = req.require("keypair")
+    if len(name) > 255 or find(caller, name) is None:
+        raise invalid_value(req.command, "keypair", name)
+    return name
+
+
+def reset_ssh_key(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
+    """resetSSHKeyForVirtualMachine: the key pair checked now; the VM must be stopped in the job's turn."""
+    own_keypair(req, caller)
+    return vm_command("resetSSHKeyForVirtualMachine")(req, caller, request_id)
 
 
 def _userdata(req: ApiRequest) -> dict[str, Any]:

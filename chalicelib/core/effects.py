@@ -105,8 +105,6 @@ class RequireKey:
     apikey: str
 
 
-Effect = Union[ReserveCapacity, ReleaseCapacity, LeaseIp, ReleaseIp, PutState, PutVm, QueueVmJob, DequeueVmJob,
-               PutJob, Claim, DeleteState, RequireKey]
 
 
 class Also:
@@ -119,3 +117,44 @@ class Also:
 
 def lease_id(networkid: str, ip: str) -> str:
     return f"{networkid}#{ip}"
+
+
+@dataclass(frozen=True)
+class PutVersioned:
+    """Write a row whose `version` (in its data) must follow the stored one: version 1 only if the row is absent,
+    version n only over n - 1. Volumes, key pairs and tags change this way (optimistic: a lost race is retried)."""
+
+    kind: str
+    id: str
+    data: Mapping[str, Any]
+    listed: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class DropVersioned:
+    """Delete a versioned row, only if it is still at `version`."""
+
+    kind: str
+    id: str
+    version: int
+
+
+@dataclass(frozen=True)
+class ReserveStorage:
+    """Take `size` bytes of a zone's primary storage, only while the used total stays within `capacity`
+    (None: the zone's storage is not bounded)."""
+
+    zoneid: str
+    size: int
+    capacity: int | None = None
+
+
+@dataclass(frozen=True)
+class ReleaseStorage:
+    zoneid: str
+    size: int
+
+
+Effect = Union[ReserveCapacity, ReleaseCapacity, LeaseIp, ReleaseIp, PutState, PutVm, QueueVmJob, DequeueVmJob,
+               PutJob, Claim, DeleteState, RequireKey, PutVersioned, DropVersioned, ReserveStorage,
+               ReleaseStorage]

@@ -20,6 +20,10 @@ USER_CREATED = "UserCreated"
 USER_KEYS_REGISTERED = "UserKeysRegistered"
 USER_DISABLED = "UserDisabled"
 USER_ENABLED = "UserEnabled"
+VOLUME_DELETED = "VolumeDeleted"
+SSH_KEYPAIR_REGISTERED = "SSHKeyPairRegistered"
+SSH_KEYPAIR_DELETED = "SSHKeyPairDeleted"
+RESOURCE_TYPES = (VOLUME_DELETED, SSH_KEYPAIR_REGISTERED, SSH_KEYPAIR_DELETED)
 DIRECTORY_TYPES = (DOMAIN_CREATED, ACCOUNT_CREATED, ACCOUNT_DELETED, USER_CREATED, USER_KEYS_REGISTERED,
                    USER_DISABLED, USER_ENABLED)
 
@@ -27,7 +31,8 @@ JOB_EVENT_TYPES = (JOB_SUBMITTED, JOB_STARTED, JOB_PROGRESSED, JOB_COMPLETED, JO
 TERMINAL_TYPES = (JOB_COMPLETED, JOB_FAILED)
 
 # The schema version each event type is written with today.
-CURRENT_SCHEMA: dict[str, int] = {t: 1 for t in (*JOB_EVENT_TYPES, INVENTORY_LOADED, *DIRECTORY_TYPES)}
+CURRENT_SCHEMA: dict[str, int] = {t: 1 for t in (*JOB_EVENT_TYPES, INVENTORY_LOADED, *DIRECTORY_TYPES,
+                                                  *RESOURCE_TYPES)}
 
 # Upcasters: (type, from_version) -> function turning that version's data dict into the next version's.
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]

@@ -28,9 +28,12 @@ class Run:
     def __init__(self, job: JobState, history: Sequence[Event], vm: Mapping[str, Any], actor: Actor) -> None:
         self.job, self.history, self.vm, self.actor = job, list(history), dict(vm), actor
 
-    def finish(self, final: Mapping[str, Any], effects: list[fx.Effect]) -> None:
-        result = {"virtualmachine": vms.public_view(final, cloudstack_date)}
-        self._commit(jobs.completed(self.job, result, self.actor, {"vm": dict(final)}), final, effects)
+    def finish(self, final: Mapping[str, Any], effects: list[fx.Effect], *, volumes: Sequence[Mapping[str, Any]] = (),
+               result: Mapping[str, Any] | None = None) -> None:
+        """`volumes`: the documents of the volumes the job changed (the audit replays them from the event)."""
+        result = result or {"virtualmachine": vms.public_view(final, cloudstack_date)}
+        extra: dict[str, Any] = {"vm": dict(final), **({"volumes": [dict(v) for v in volumes]} if volumes else {})}
+        self._commit(jobs.completed(self.job, result, self.actor, extra), final, effects)
 
     def fail(self, code: int, text: str, final: Mapping[str, Any] | None = None,
              effects: list[fx.Effect] | None = None) -> None:
@@ -49,15 +52,23 @@ class Run:
 
 
 def execute(job: JobState, history: Sequence[Event], vm: Mapping[str, Any], actor: Actor) -> None:
+    from chalicelib.runtime import vm_changes, volume_jobs  # they build on Run
+
     run = Run(job, history, vm, actor)
+    queued = {**volume_jobs.VM_QUEUED, **vm_changes.VM_QUEUED}
     if job.command == "deployVirtualMachine":
         deploy(run)
+    elif job.command in queued:
+        queued[job.command](run)
     else:
         command(run)
 
 
 def deploy(run: Run) -> None:
-    """Decide from a fresh snapshot of the hosts and the next free address, commit; decide again on a lost race."""
+    """Decide from a fresh snapshot of the hosts and the next free address, commit; decide again on a lost race.
+    The VM's volumes (ROOT, and DATADISK with a disk offering) take their zone's storage in the same commit."""
+    from chalicelib.runtime import volume_jobs
+
     startvm = (run.job.params or {}).get("startvm", "true").lower() != "false"
     network = _default_network(run.vm)
     config = settings.load()
@@ -67,8 +78,12 @@ def deploy(run: Run) -> None:
         if decision.error:
             run.fail(*decision.error, decision.final)
             return
+        disks, writes = volume_jobs.deploy_volumes(run.vm)
         try:
-            run.finish(decision.final, decision.effects)
+            run.finish(decision.final, [*decision.effects, *writes], volumes=disks)
+            return
+        except eventlog.StorageFull:
+            run.fail(jobs.CAPACITY_ERROR, jobs.capacity_text(str(run.vm["id"])), vms.with_state(run.vm, "Error"))
             return
         except (InsufficientCapacity, eventlog.IpTaken) as exc:
             log.info("job %s: retrying placement (%s)", run.job.jobid, exc)
@@ -81,8 +96,12 @@ def command(run: Run) -> None:
     if outcome.error:
         run.fail(*outcome.error)
         return
+    from chalicelib.runtime import volume_jobs
+
+    disks, writes = volume_jobs.follow_vm(run.vm, outcome.state or run.vm["state"])
     for _ in range(MAX_PLACEMENT_TRIES):
         final, effects = _apply(run.vm, outcome)
+        effects += writes
         if outcome.take_host and run.vm["state"] != "Running":
             host = _choose(run.vm)
             if host is None:
@@ -91,7 +110,7 @@ def command(run: Run) -> None:
             final = vms.placed(final, host.host, final.get("nic", []), outcome.state or "Running")
             effects.append(fx.ReserveCapacity(host.id, *vms.needs(run.vm)))
         try:
-            run.finish(final, effects)
+            run.finish(final, effects, volumes=disks)
             return
         except InsufficientCapacity as exc:
             log.info("job %s: retrying placement (%s)", run.job.jobid, exc)

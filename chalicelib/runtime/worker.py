@@ -12,7 +12,7 @@ from chalicelib.aws.queue import JobMessage
 from chalicelib.core import jobs
 from chalicelib.core.events import job_stream
 from chalicelib.core.fold import fold
-from chalicelib.runtime import tenant_jobs, vm_jobs
+from chalicelib.runtime import resource_jobs, tenant_jobs, vm_jobs
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,10 @@ def run_job(jobid: str, attempt: int, actor: Mapping[str, str]) -> None:
     job, started = eventlog.commit_job(jobid, events, jobs.start(job, attempt, actor))
     history = [*events, *started]
     if vm is None:
-        tenant_jobs.execute(job, history, actor)
+        if job.instancetype in resource_jobs.INSTANCE_TYPES:
+            resource_jobs.execute(job, history, actor)
+        else:
+            tenant_jobs.execute(job, history, actor)
         return
     delay = settings.load().provision_seconds
     if delay:

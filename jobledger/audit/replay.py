@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
 from jobledger.audit.directory_rows import directory_effects
+from jobledger.audit.resource_rows import job_resource_effects, resource_effects
 from jobledger.audit.table import Table, vm_moves
 from jobledger.audit.verify import Problem, stream_kind
 from chalicelib.core import effects as fx
@@ -17,7 +18,7 @@ from chalicelib.core import events as ev
 from chalicelib.core.fold import JobState, fold
 from jobledger.inventory import host_capacity
 
-STREAM_ORDER = ("inventory", "domain", "account", "user", "job")
+STREAM_ORDER = ("inventory", "domain", "account", "user", "job", "volume", "sshkeypair")
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Rebuilt:
     events: int = 0
     secret_digests: dict[str, str] = field(default_factory=dict)  # api key -> digest the log recorded
     nic_ids: dict[str, set[str]] = field(default_factory=dict)  # network -> every NIC id given in it
+    max_ids: dict[str, int] = field(default_factory=dict)  # volume, sshkeypair -> the highest id the log used
 
 
 def replay(streams: Mapping[str, Sequence[ev.Event]], as_of: str | None = None,
@@ -100,8 +102,25 @@ def _effects(out: Rebuilt, e: ev.Event) -> list[fx.Effect]:
         return [_inventory_row(r) for r in e.data["rows"]]
     if e.type == ev.USER_KEYS_REGISTERED:
         out.secret_digests[e.data["apikey"]] = e.data["secretdigest"]
+    if e.type in ev.RESOURCE_TYPES:
+        _note_ids(out, e.data)
+        return resource_effects(e, out.table)
     if e.type not in ev.JOB_EVENT_TYPES:
         return directory_effects(e, out.table)
+    _note_ids(out, e.data)
+    return [*_job_effects(out, e), *job_resource_effects(e.data, out.table)]
+
+
+def _note_ids(out: Rebuilt, data: Mapping[str, Any]) -> None:
+    """Volume and key pair ids the log used (their rows may be gone): the counters restart past them."""
+    for kind, docs in (("volume", [*(data.get("volumes") or ()), *([data["volume"]] if "volume" in data else [])]),
+                       ("sshkeypair", [data["keypair"]] if "keypair" in data else [])):
+        for doc in docs:
+            if str(doc.get("id", "")).isdigit():
+                out.max_ids[kind] = max(out.max_ids.get(kind, 0), int(doc["id"]))
+
+
+def _job_effects(out: Rebuilt, e: ev.Event) -> list[fx.Effect]:
     jobid = e.stream.split("#", 1)[1]
     if e.type == ev.JOB_SUBMITTED and e.data.get("instancetype") == "VirtualMachine":
         if "vm" not in e.data:  # a command on an existing VM waits in its queue
@@ -135,6 +154,7 @@ def counters(rebuilt: Rebuilt) -> dict[str, int]:
         ids = [int(id_) for id_, _ in rebuilt.table.of_kind(kind) if id_.isdigit()]
         if ids:
             out[kind] = max(ids)
+    out.update(rebuilt.max_ids)
     nics = [int(n) for given in rebuilt.nic_ids.values() for n in given if n.isdigit()]
     if nics:
         out["nic"] = max(nics)

@@ -140,6 +140,36 @@ class Table:
         else:
             row.pop("pending", None)
 
+    def _put_versioned(self, e: fx.PutVersioned) -> str | None:
+        version = int(e.data["version"])
+        held = self.rows.get((e.kind, e.id))
+        self.rows[(e.kind, e.id)] = {"data": dict(e.data), "value": version, **dict(e.listed or {})}
+        before = None if held is None else held.get("value")
+        if (version == 1 and held is not None) or (version > 1 and before != version - 1):
+            return f"{e.kind} {e.id} version {version} written over version {before}"
+        return None
+
+    def _drop_versioned(self, e: fx.DropVersioned) -> str | None:
+        held = self.rows.pop((e.kind, e.id), None)
+        if held is None or held.get("value") != e.version:
+            stored = None if held is None else held.get("value")
+            return f"{e.kind} {e.id} deleted at version {e.version}, stored {stored}"
+        return None
+
+    def _storage(self, e: fx.ReserveStorage | fx.ReleaseStorage) -> str | None:
+        """A zone's used storage (the row appears with its first reservation, as DynamoDB's ADD makes it)."""
+        row = self.rows.get(("storage", e.zoneid))
+        if isinstance(e, fx.ReleaseStorage):
+            if row is None:
+                return f"zone {e.zoneid} given back storage it never lent"
+            row["value"] = row.get("value", 0) - e.size
+            return f"zone {e.zoneid} storage used below zero" if row["value"] < 0 else None
+        row = self.rows.setdefault(("storage", e.zoneid), {})
+        row["value"] = row.get("value", 0) + e.size
+        if e.capacity is not None and row["value"] > e.capacity:
+            return f"zone {e.zoneid} storage over-committed: {row['value']} bytes used of {e.capacity}"
+        return None
+
     def _put_job(self, e: fx.PutJob) -> None:
         self.rows[("job", str(e.job["jobid"]))] = job_attributes(e.job)
 
@@ -149,4 +179,6 @@ _HANDLERS: dict[type, Any] = {
     fx.ReserveCapacity: Table._capacity, fx.ReleaseCapacity: Table._capacity, fx.LeaseIp: Table._lease,
     fx.ReleaseIp: Table._release_ip, fx.PutVm: Table._put_vm, fx.QueueVmJob: Table._queue_vm_job,
     fx.DequeueVmJob: Table._queue_vm_job, fx.PutJob: Table._put_job,
+    fx.PutVersioned: Table._put_versioned, fx.DropVersioned: Table._drop_versioned,
+    fx.ReserveStorage: Table._storage, fx.ReleaseStorage: Table._storage,
 }

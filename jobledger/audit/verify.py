@@ -51,6 +51,9 @@ GRAMMARS = {
                        frozenset({ev.ACCOUNT_DELETED})),
     "user": Grammar(frozenset({ev.USER_CREATED}),
                     frozenset({ev.USER_KEYS_REGISTERED, ev.USER_DISABLED, ev.USER_ENABLED})),
+    "volume": Grammar(frozenset({ev.VOLUME_DELETED}), frozenset(), frozenset({ev.VOLUME_DELETED})),
+    "sshkeypair": Grammar(frozenset({ev.SSH_KEYPAIR_REGISTERED}), frozenset({ev.SSH_KEYPAIR_DELETED}),
+                          frozenset({ev.SSH_KEYPAIR_DELETED})),
 }
 
 

@@ -38,6 +38,7 @@ def test_userdata_by_post_may_be_up_to_32_kb(cloud):
 
 
 def test_names_keypair_and_networks_are_honoured(big_cloud):
+    big_cloud.ok(command="createSSHKeyPair", name="ops")  # `keypair` must name one of the caller's pairs
     answer = big_cloud.deploy(name="api-1", displayname="API server", keypair="ops", networkids="206")
     big_cloud.run_worker()
     vm = big_cloud.job(answer["jobid"])["jobresult"]["virtualmachine"]

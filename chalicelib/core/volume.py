@@ -1,0 +1,190 @@
+"""The volume document (CloudStack's VolumeResponse field order) and the rules of its commands. Pure.
+
+A VM has a ROOT volume (its template's size) and, deployed with a disk offering, a DATADISK; createVolume makes
+a detached DATADISK. A volume holds its size of its zone's primary storage until it is expunged.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from chalicelib.core import effects as fx
+from chalicelib.core.rows import sort_key
+
+GB = 1024 ** 3
+MAX_CUSTOM_GB = 1024  # CloudStack's custom.diskoffering.size.max
+MAX_DATA_DISKS = 6
+CD_ROM_DEVICE = 3  # CloudStack keeps device 3 for the CD-ROM
+VM_STATES_FOR_DISKS = ("Running", "Stopped")
+STORAGE_CAPACITY_ERROR = 551
+
+VOLUME_FIELDS = (
+    "id", "name", "zoneid", "zonename", "type", "deviceid", "virtualmachineid", "vmname", "vmdisplayname",
+    "vmstate", "provisioningtype", "size", "created", "attached", "state", "account", "domainid", "domain",
+    "storagetype", "hypervisor", "diskofferingid", "diskofferingname", "diskofferingdisplaytext",
+    "serviceofferingid", "serviceofferingname", "templateid", "templatename", "destroyed", "isextractable",
+    "tags", "jobid", "jobstatus",
+)
+# Volume states: Allocated (never attached), Ready, Destroy (its VM destroyed, recoverable), Expunged (gone).
+HOLDING_STATES = ("Allocated", "Ready", "Destroy")
+
+
+def root_volume(volid: str, vm: Mapping[str, Any], template: Mapping[str, Any], at: str) -> dict[str, Any]:
+    out = _owned(volid, f"ROOT-{vm['id']}", "ROOT", vm, int(template.get("size") or 0), at)
+    out.update(deviceid=0, templateid=template["id"], templatename=template["name"],
+               serviceofferingid=vm["serviceofferingid"], serviceofferingname=vm["serviceofferingname"])
+    return attached_to(out, vm, 0, at)
+
+
+def data_volume(volid: str, name: str, owner: Mapping[str, Any], zone: Mapping[str, Any],
+                offering: Mapping[str, Any], size: int, at: str) -> dict[str, Any]:
+    """A DATADISK of `size` bytes; `owner` is a VM (deployed with the offering) or the caller's identity."""
+    out = _owned(volid, name, "DATADISK", {**owner, "zoneid": zone["id"], "zonename": zone["name"]}, size, at)
+    out.update(diskofferingid=offering["id"], diskofferingname=offering["name"],
+               diskofferingdisplaytext=offering.get("displaytext", offering["name"]), state="Allocated")
+    return out
+
+
+def _owned(volid: str, name: str, type_: str, owner: Mapping[str, Any], size: int, at: str) -> dict[str, Any]:
+    return {"id": volid, "name": name, "zoneid": owner["zoneid"], "zonename": owner["zonename"], "type": type_,
+            "provisioningtype": "thin", "size": size, "created": at, "state": "Ready",
+            "account": owner["account"], "accountid": owner["accountid"], "domainid": owner["domainid"],
+            "domain": owner["domain"], "storagetype": "shared", "hypervisor": owner.get("hypervisor", "XenServer"),
+            "destroyed": False, "isextractable": False}
+
+
+def attached_to(volume: Mapping[str, Any], vm: Mapping[str, Any], deviceid: int, at: str) -> dict[str, Any]:
+    return dict(volume, virtualmachineid=vm["id"], vmname=vm["name"], vmdisplayname=vm.get("displayname"),
+                deviceid=deviceid, state="Ready", attached=at,
+                hypervisor=vm.get("hypervisor", volume.get("hypervisor")))
+
+
+def detached(volume: Mapping[str, Any]) -> dict[str, Any]:
+    gone = ("virtualmachineid", "vmname", "vmdisplayname", "deviceid", "attached")
+    return {k: v for k, v in volume.items() if k not in gone}
+
+
+def holds(volume: Mapping[str, Any] | None) -> int:
+    """Bytes of primary storage the volume holds."""
+    if not volume or volume.get("state") not in HOLDING_STATES:
+        return 0
+    return int(volume.get("size") or 0)
+
+
+def next_device(volumes: Sequence[Mapping[str, Any]]) -> int | None:
+    """The lowest free device id for a data disk (1, 2, 4, …), None when the VM has all its data disks."""
+    data = [v for v in volumes if v.get("type") == "DATADISK"]
+    if len(data) >= MAX_DATA_DISKS:
+        return None
+    used = {int(v.get("deviceid", -1)) for v in volumes}
+    return next(d for d in range(1, 16) if d not in used and d != CD_ROM_DEVICE)
+
+
+def attach_refusal(volume: Mapping[str, Any], vm: Mapping[str, Any]) -> str | None:
+    """Why attachVolume may not attach `volume` to `vm` (CloudStack's texts), None when it may."""
+    if volume.get("type") != "DATADISK":
+        return "Please specify a volume with the valid type: DATADISK"
+    if volume.get("virtualmachineid"):
+        return f"Please specify a volume that is not attached to any VM. Volume id = {volume['id']}"
+    if volume.get("state") not in ("Allocated", "Ready"):
+        return f"Volume id = {volume['id']} is in state {volume.get('state')}: it cannot be attached"
+    if vm.get("state") not in VM_STATES_FOR_DISKS:
+        return "Please specify a VM that is either running or stopped."
+    if vm.get("zoneid") != volume.get("zoneid"):
+        return "Please specify a VM that is in the same zone as the volume."
+    if vm.get("accountid") != volume.get("accountid"):
+        return "Please specify a VM that belongs to the same account as the volume."
+    return None
+
+
+def detach_refusal(volume: Mapping[str, Any], vm: Mapping[str, Any] | None) -> str | None:
+    if volume.get("type") == "ROOT":
+        return "Please specify a data volume."
+    if not volume.get("virtualmachineid"):
+        return "Volume is not attached to a VM"
+    if vm is not None and vm.get("state") not in VM_STATES_FOR_DISKS:
+        return "Please specify a VM that is either running or stopped."
+    return None
+
+
+def storage_refusal(zone: Mapping[str, Any], what: str) -> str:
+    return f"Unable to {what} in zone {zone.get('name', zone.get('id'))} due to not enough storage capacity"
+
+
+def public_view(volume: Mapping[str, Any], created_format: Any, vmstate: str | None = None,
+                tags: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    extra = {"vmstate": vmstate, "tags": tags} if volume.get("virtualmachineid") else {"tags": tags}
+    merged = {**volume, **{k: v for k, v in extra.items() if v is not None}}
+    for name in VOLUME_FIELDS:
+        value = merged.get(name)
+        if value is None:
+            continue
+        out[name] = created_format(value) if name in ("created", "attached") else value
+    return out
+
+
+def listed(volume: Mapping[str, Any]) -> dict[str, str]:
+    """The listing attributes of a volume row: owner and domain indexes, zone, state and name filters."""
+    return {"sort": sort_key("volume", str(volume["id"])), "owner": volume["accountid"],
+            "domainid": volume["domainid"], "zoneid": volume["zoneid"], "vmstate": volume["state"],
+            "search": str(volume["name"]).lower()}
+
+
+def changed(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any]:
+    """`new` as the next version of `old` (version 1 when there was none)."""
+    return dict(new, version=int((old or {}).get("version", 0)) + 1)
+
+
+def volume_effects(old: Mapping[str, Any] | None, new: Mapping[str, Any],
+                   capacity: int | None) -> list[fx.Effect]:
+    """The writes that take a volume from `old` (its stored document, None if new) to `new` (already
+    versioned by `changed`): its row, and the storage it takes or gives back. The worker commits them; the
+    audit's replay derives the same from the document the job's event records."""
+    grow, zoneid = holds(new) - holds(old), str(new["zoneid"])
+    out: list[fx.Effect] = []
+    if grow > 0:
+        out.append(fx.ReserveStorage(zoneid, grow, capacity))
+    elif grow < 0:
+        out.append(fx.ReleaseStorage(zoneid, -grow))
+    if new.get("state") == "Expunged":
+        if old is not None:
+            out.append(fx.DropVersioned("volume", str(new["id"]), int(old.get("version", 1))))
+        return out
+    return [*out, fx.PutVersioned("volume", str(new["id"]), dict(new), listed(new))]
+
+
+def capacity_of(zone: Mapping[str, Any] | None) -> int | None:
+    """A zone's primary storage in bytes (inventory `storagecapacity`); None: not bounded."""
+    value = (zone or {}).get("storagecapacity")
+    return None if value is None else int(value)
+
+
+def writes_for(changes: list[tuple[Mapping[str, Any] | None, Mapping[str, Any]]],
+               capacities: Mapping[str, int | None]) -> list[fx.Effect]:
+    """The writes of several volume changes in one transaction: one storage change per zone (a transaction
+    may touch an item once), then each volume's row."""
+    rows: list[fx.Effect] = []
+    net: dict[str, int] = {}
+    for old, new in changes:
+        for effect in volume_effects(old, new, None):
+            if isinstance(effect, fx.ReserveStorage):
+                net[effect.zoneid] = net.get(effect.zoneid, 0) + effect.size
+            elif isinstance(effect, fx.ReleaseStorage):
+                net[effect.zoneid] = net.get(effect.zoneid, 0) - effect.size
+            else:
+                rows.append(effect)
+    storage: list[fx.Effect] = [fx.ReserveStorage(z, n, capacities.get(z)) if n > 0 else fx.ReleaseStorage(z, -n)
+                                for z, n in sorted(net.items()) if n]
+    return [*storage, *rows]
+
+
+def following_vm(volume: Mapping[str, Any], vm_state: str) -> dict[str, Any] | None:
+    """What a VM's lifecycle does to one of its volumes (None: nothing). Destroy marks the ROOT volume
+    Destroy (recoverable); expunge deletes it and detaches the data disks; recovery makes ROOT Ready again."""
+    if vm_state == "Destroyed" and volume["type"] == "ROOT" and volume["state"] != "Destroy":
+        return dict(volume, state="Destroy", destroyed=True)
+    if vm_state == "Expunging":
+        return dict(volume, state="Expunged") if volume["type"] == "ROOT" else detached(volume)
+    if vm_state in VM_STATES_FOR_DISKS and volume["state"] == "Destroy":
+        return dict(volume, state="Ready", destroyed=False)
+    return None
