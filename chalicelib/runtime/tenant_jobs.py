@@ -20,8 +20,9 @@ from chalicelib.runtime.submission import queue_vm_command
 
 def execute(job: JobState, history: Sequence[Event], actor: Mapping[str, str]) -> None:
     """The worker's side of disableUser and deleteAccount: deleteAccount destroys the account's VMs (every one,
-    including those whose deploy was accepted before the revocation); then the job ends. A job submitted before
-    revocations moved to submission still carries its tenant change here, in the job's last transaction."""
+    including those whose deploy was accepted before the revocation); then the job ends. (disableUser's change was
+    made with the submission: an enableUser since then stands. A deleteAccount submitted before revocations moved
+    to submission still deletes the account here, in the job's last transaction.)"""
     row = statetable.get("user" if job.command == "disableUser" else "account", job.instanceid)
     if row is None:
         raise LookupError(f"job {job.jobid}: {job.instancetype} {job.instanceid} has no state row")
@@ -36,9 +37,7 @@ def execute(job: JobState, history: Sequence[Event], actor: Mapping[str, str]) -
         _destroy_vms_of(target["id"], owner)
     [done] = chained(history[-1], [jobs.completed(job, result, actor)])
     also = fx.Also([done], [fx.PutJob(job_row(fold(job.jobid, [*history, done])))])
-    if job.command == "disableUser" and target.get("state") == "enabled":
-        directory.set_user_state(target, False, actor, also)
-    elif job.command == "deleteAccount" and target.get("state") != "deleted":
+    if job.command == "deleteAccount" and target.get("state") != "deleted":
         directory.delete_account(target, directory.users_of(target["id"]), actor, also)
     else:
         eventlog.commit(also.events, also.effects)

@@ -134,6 +134,16 @@ def test_disable_user_is_effective_when_it_answers(cloud):
     assert cloud.job(body["disableuserresponse"]["jobid"])["jobresult"]["user"]["state"] == "disabled"
 
 
+def test_enabling_a_user_while_its_disable_job_waits_is_not_undone_by_the_job(cloud):
+    gail = tenant(cloud, "gail")
+    userid = cloud.call(as_=gail, command="listAccounts")[1]["listaccountsresponse"]["account"][0]["user"][0]["id"]
+    jobid = cloud.call(command="disableUser", id=userid)[1]["disableuserresponse"]["jobid"]
+    assert cloud.call(command="enableUser", id=userid)[0] == 200  # before the disable job runs
+    cloud.run_worker()
+    assert cloud.job(jobid)["jobstatus"] == 1
+    assert cloud.call(as_=gail, command="listZones")[0] == 200
+
+
 def test_a_domain_admin_never_sees_nor_acts_on_what_the_root_admin_owns(cloud):
     rootda = tenant(cloud, "rootda", accounttype="2")  # a domain admin of ROOT, the root admin's own domain
     mine = cloud.deploy()
