@@ -17,8 +17,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 venv: $(VENV)/.installed
 
 # DATA_DIR=dir keeps jobs across restarts and crashes (serve --data-dir); without it they live in memory.
+# ALLOW_UNSIGNED=1 answers unsigned requests as the admin (serve --allow-unsigned: the documentation's session).
 run: venv
-	$(PY) -m jobledger serve --host $(HOST) --port $(PORT) $(if $(DATA_DIR),--data-dir $(DATA_DIR))
+	$(PY) -m jobledger serve --host $(HOST) --port $(PORT)$(SERVE_OPTIONS)
+
+SERVE_OPTIONS = $(if $(DATA_DIR), --data-dir $(DATA_DIR))$(if $(filter 1 yes true,$(ALLOW_UNSIGNED)), --allow-unsigned)
 
 test: venv
 	$(PY) -m pytest -q
@@ -33,7 +36,7 @@ lint: venv
 clean:
 	rm -rf $(VENV) .pytest_cache
 
-# Deployment (README, "Deploying to AWS"): `make package` writes build/package/ (sam.yaml + deployment.zip) and
+# Deployment (docs/DEPLOY.md): `make package` writes build/package/ (sam.yaml + deployment.zip) and
 # build/resources.yaml (the tables and queues alone, for `chalice deploy`); `make lint-template` validates
 # both with cfn-lint and checks what the merge template must have done.
 STAGE ?= dev

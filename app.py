@@ -7,7 +7,7 @@ from typing import Any
 from chalice import Chalice, Rate, Response
 
 from chalicelib import console, settings
-from chalicelib.commands import api
+from chalicelib.commands import api, notfound
 from chalicelib.runtime import sweeper, worker
 
 app = Chalice(app_name="jobledger")
@@ -36,6 +36,40 @@ def console_page() -> Response:
 def console_asset(asset: str) -> Response:
     found = console.serve(asset)
     return Response(body=found.body, status_code=found.status, headers=dict(found.headers))
+
+
+# Any other path (`/`, `/api`, `/client/apii`, …) answers a CloudStack 404 naming /client/api, not the framework's
+# 403 "Missing Authentication Token". Chalice's local server has no {proxy+}: one route per depth; literal routes win.
+ANY = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]
+
+
+@app.route("/", methods=ANY, content_types=FORM_AND_OTHERS)
+def not_found_root() -> Response:
+    return not_found()
+
+
+@app.route("/{a}", methods=ANY, content_types=FORM_AND_OTHERS)
+def not_found_1(a: str) -> Response:
+    return not_found()
+
+
+@app.route("/{a}/{b}", methods=ANY, content_types=FORM_AND_OTHERS)
+def not_found_2(a: str, b: str) -> Response:
+    return not_found()
+
+
+@app.route("/{a}/{b}/{c}", methods=ANY, content_types=FORM_AND_OTHERS)
+def not_found_3(a: str, b: str, c: str) -> Response:
+    return not_found()
+
+
+def not_found() -> Response:
+    request = app.current_request
+    assert request is not None
+    query: Any = request.query_params or {}
+    path = request.path.format(**(request.uri_params or {}))  # the route's template, filled in
+    reply = notfound.not_found(path, [(name, value) for name in query for value in query.getlist(name)])
+    return Response(body=reply.body, status_code=reply.status, headers=dict(reply.headers))
 
 
 @app.on_sqs_message(queue=settings.queue_name(), batch_size=10)

@@ -43,15 +43,12 @@ def run(args: argparse.Namespace) -> int:
 
     actor = operator_actor("jobledger keys")
     if args.action == "bootstrap":
-        config = settings.load()
-        made = directory.ensure_bootstrap(config.admin_api_key, config.admin_secret_key)
-        out: dict[str, Any] = {"apikey": made[0], "secretkey": made[1]} if made and made[2] else {
-            "admin": "ready (keys unchanged)"}
-    elif args.action == "create-account":
+        return bootstrap(settings.load(), directory, statetable)
+    if args.action == "create-account":
         domain = _row(statetable, "domain", args.domain_id)
         account, user = directory.create_account(args.name or args.username, TYPES[args.type], domain,
                                                  _user_fields(args), actor)
-        out = {"account": account, "user": user}
+        out: dict[str, Any] = {"account": account, "user": user}
     elif args.action == "create-user":
         out = {"user": directory.create_user(_row(statetable, "account", args.account_id), _user_fields(args), actor)}
     elif args.action == "register":
@@ -61,6 +58,26 @@ def run(args: argparse.Namespace) -> int:
         user = directory.set_user_state(_row(statetable, "user", args.user_id), args.action == "enable", actor)
         out = {"user": {k: user[k] for k in ("id", "username", "state")}}
     print(json.dumps(out, indent=2))
+    return 0
+
+
+def bootstrap(config: Any, directory: Any, statetable: Any) -> int:
+    """ROOT domain, account `admin` and its key pair, saying which of them this run created."""
+    before = {kind: statetable.get(kind, id_) is not None for kind, id_ in (("domain", "1"), ("account", "2"))}
+    made = directory.ensure_bootstrap(config.admin_api_key, config.admin_secret_key)
+    created = [what for what, existed in (("domain ROOT (id 1)", before["domain"]),
+                                          ("account admin (id 2) with user admin (id 2)", before["account"]))
+               if not existed]
+    print(f"bootstrap: created {' and '.join(created)}" if created else
+          "bootstrap: domain ROOT and account admin already exist")
+    if made is None:
+        print("bootstrap: the admin's key pair is unchanged (set JOBLEDGER_ADMIN_API_KEY and "
+              "JOBLEDGER_ADMIN_SECRET_KEY to register another)")
+    elif made[2]:
+        print("bootstrap: made the admin's key pair; it is shown once, keep it:")
+        print(json.dumps({"apikey": made[0], "secretkey": made[1]}, indent=2))
+    else:
+        print(f"bootstrap: the admin's key pair is the one given in JOBLEDGER_ADMIN_API_KEY ({made[0]})")
     return 0
 
 

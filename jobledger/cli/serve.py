@@ -4,26 +4,44 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import sys
 import time
 from typing import Any
 
 
 def add_parser(sub: Any) -> None:
-    serve = sub.add_parser("serve", help="run the API, workers and the emulated AWS services locally")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
+    serve = sub.add_parser("serve", help="run the API, workers and the emulated AWS services locally",
+                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    serve.add_argument("--host", default="127.0.0.1", help="address the API listens on")
+    serve.add_argument("--port", type=int, default=8080, help="the API's port")
     serve.add_argument("--workers", type=int, default=2, help="worker threads polling the queue")
     serve.add_argument("--provision-seconds", type=float, default=1.0,
                        help="simulated time the hypervisor takes per job (0 for none)")
-    serve.add_argument("--inventory", default=None, help="inventory JSON file (default: the documentation's)")
+    serve.add_argument("--inventory", default=None,
+                       help="inventory JSON file (none: the documentation's, jobledger/inventories/default.json)")
     serve.add_argument("--allow-unsigned", action="store_true",
                        help="answer unsigned requests as the bootstrap admin (local stack only)")
     serve.add_argument("--rate-limit", type=int, default=0, help="requests per second per API key (0: off)")
-    serve.add_argument("--data-dir", default=None,
+    serve.add_argument("--data-dir", default=None, metavar="DIR",
                        help="keep jobs across restarts and crashes: every write is journaled in DIR (fsync'd before "
-                            "its answer leaves) and restored on start; DIR/events.jsonl is exported on a clean stop")
+                            "its answer leaves) and restored on start; DIR/events.jsonl is exported on a clean stop "
+                            "(none: jobs live in memory)")
     serve.set_defaults(run=run)
+
+
+class PortInUse(Exception):
+    """The API's port is taken (another `make run`?): said in one line."""
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: TIME_WAIT is no user
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise PortInUse(f"{host}:{port} is in use ({exc.strerror}): stop what listens there, or choose another "
+                            f"port (make run PORT=8081, serve --port 8081)") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,10 +56,11 @@ def run(args: argparse.Namespace) -> int:
     from jobledger.datadir import DataDirUnusable
 
     try:
+        ensure_port_free(args.host, args.port)
         stack = local.start(args.host, args.port, workers=args.workers, provision_seconds=args.provision_seconds,
                             inventory_path=args.inventory, allow_unsigned=args.allow_unsigned,
                             rate_limit=args.rate_limit, data_dir=args.data_dir)
-    except (JobledgerError, DataDirUnusable) as exc:  # the data dir cannot be restored
+    except (JobledgerError, DataDirUnusable, PortInUse) as exc:  # the data dir cannot be restored, the port is taken
         print(f"jobledger cannot start: {exc}", flush=True)
         return 1
     if args.data_dir:
@@ -52,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"restored {stack.restored.events:,} events ({len(stack.restored.unfinished)} jobs unfinished) from "
               f"{stack.restored.source}", flush=True)
     print(f"jobledger listening on {stack.api_url}", flush=True)
+    print(f"console at {stack.api_url.removesuffix('/client/api')}/console", flush=True)
     if stack.admin_keys and stack.admin_keys[2]:
         print(f"admin API key:    {stack.admin_keys[0]}", flush=True)
         print(f"admin secret key: {stack.admin_keys[1]}", flush=True)
