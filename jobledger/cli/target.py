@@ -67,7 +67,10 @@ def explain_aws_error(exc: BaseException) -> str | None:
         if isinstance(cause, NoRegionError):
             return "no AWS region: set AWS_DEFAULT_REGION (or pass --endpoint-url for the local stack)"
         if isinstance(cause, EndpointConnectionError):
-            return f"cannot reach {getattr(cause, 'kwargs', {}).get('endpoint_url', 'the endpoint')}: {HOW_TO_START}"
+            url = getattr(cause, "kwargs", {}).get("endpoint_url", "the endpoint")
+            if "amazonaws.com" in url:
+                return f"cannot reach AWS at {url}; for the local stack pass --endpoint-url with the emulator URL"
+            return f"cannot reach {url}: {HOW_TO_START}"
         cause = getattr(cause, "cause", None) or cause.__cause__
     return None
 
