@@ -12,6 +12,8 @@ from jobledger.cli.target import CliError, explain_aws_error
 
 SUBCOMMANDS = {
     "serve": "jobledger.cli.serve",
+    "emulator": "jobledger.cli.emulator",
+    "worker": "jobledger.cli.worker",
     "keys": "jobledger.cli.keys",
     "sign": "jobledger.cli.sign",
     "wait": "jobledger.cli.wait",

@@ -34,14 +34,14 @@ class PortInUse(Exception):
     """The API's port is taken (another `make run`?): said in one line."""
 
 
-def ensure_port_free(host: str, port: int) -> None:
+def ensure_port_free(host: str, port: int, another: str = "make run PORT=8081, serve --port 8081") -> None:
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: TIME_WAIT is no user
         try:
             probe.bind((host, port))
         except OSError as exc:
             raise PortInUse(f"{host}:{port} is in use ({exc.strerror}): stop what listens there, or choose another "
-                            f"port (make run PORT=8081, serve --port 8081)") from None
+                            f"port ({another})") from None
 
 
 def run(args: argparse.Namespace) -> int:

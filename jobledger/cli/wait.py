@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import time
 import urllib.error
@@ -36,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(f"job {args.jobid}")
     deadline = time.monotonic() + args.timeout
     while True:
-        answer = query(url, args.jobid, key, secret)
+        answer = query_again_if_reset(url, args.jobid, key, secret)
         if answer.get("jobstatus", 0) != 0:
             break
         progress.show(f"pending (jobprocstatus {answer.get('jobprocstatus', 0)})")
@@ -50,6 +51,17 @@ def run(args: argparse.Namespace) -> int:
     return 0 if answer["jobstatus"] == 1 else 1
 
 
+def query_again_if_reset(url: str, jobid: str, key: str | None, secret: str | None,
+                         tries: int = 5) -> dict[str, Any]:
+    """A server that restarts (`chalice local` reloads on every file change) drops connections: ask again."""
+    for _ in range(tries):
+        try:
+            return query(url, jobid, key, secret)
+        except (ConnectionResetError, http.client.RemoteDisconnected):
+            time.sleep(1)
+    raise CliError(f"{url} dropped the connection {tries} times in a row")
+
+
 def query(url: str, jobid: str, key: str | None, secret: str | None) -> dict[str, Any]:
     pairs = [("command", "queryAsyncJobResult"), ("jobid", jobid), ("response", "json")]
     request = signed_url(url, pairs, key, secret) if key and secret else url + "?" + urlencode(pairs)
@@ -59,7 +71,7 @@ def query(url: str, jobid: str, key: str | None, secret: str | None) -> dict[str
     except urllib.error.HTTPError as exc:
         hint = "" if key else " (no key pair given: set CLOUDSTACK_KEY/CLOUDSTACK_SECRET, or pass --key/--secret)"
         raise CliError(f"{url} answered {exc.code}: {exc.headers.get('X-Description') or exc.reason}{hint}") from None
-    except urllib.error.URLError as exc:
+    except urllib.error.URLError as exc:  # refused, unknown host: the stack is not there
         raise CliError(f"nothing answers at {url} ({exc.reason}): is the stack running (`make run`)?") from None
     except (ValueError, KeyError):
         raise CliError(f"{url} is not a CloudStack API (no queryasyncjobresultresponse)") from None
