@@ -10,7 +10,7 @@ from typing import Any, Callable, Sequence
 from chalicelib import settings, telemetry
 from chalicelib.cloudstack import wire
 from chalicelib.cloudstack.request import ApiRequest, build_request
-from chalicelib.commands import admin, capacity, keypairs, reads, tags, timeline, volumes
+from chalicelib.commands import admin, capacity, keypairs, lookups, reads, tags, timeline, volumes
 from chalicelib.commands.auth import authenticate, check_rate, check_shape
 from chalicelib.commands.submit import deploy_virtual_machine, reset_ssh_key, vm_command
 from chalicelib.core.accounts import DOMAIN_ADMIN, ROOT_ADMIN, USER, Caller
@@ -74,6 +74,12 @@ COMMANDS: dict[str, Command] = {c.name.lower(): c for c in (
     Command("listServiceOfferings", reads.inventory_list("serviceoffering")),
     Command("listDiskOfferings", reads.inventory_list("diskoffering")),
     Command("listTemplates", reads.list_templates),
+    Command("listNetworks", lookups.list_networks),
+    Command("listOsTypes", lookups.list_os_types),
+    Command("listHypervisors", lookups.list_hypervisors),
+    Command("listAffinityGroups", reads.empty_list("affinitygroup")),
+    Command("listSecurityGroups", reads.empty_list("securitygroup")),
+    Command("listProjects", reads.empty_list("project")),
     Command("listPublicIpAddresses", reads.empty_list("publicipaddress")),
     Command("listPortForwardingRules", reads.empty_list("portforwardingrule")),
     Command("listIpForwardingRules", reads.empty_list("ipforwardingrule")),

@@ -72,8 +72,10 @@ def with_state(vm: Mapping[str, Any], state: str) -> dict[str, Any]:
 
 
 def public_view(vm: Mapping[str, Any], created_format: Any) -> dict[str, Any]:
-    """The VM as the wire shows it: documented field order, dates formatted, internal fields dropped."""
+    """The VM as the wire shows it: documented field order, dates formatted, internal fields dropped. `tags` is
+    always there, as in CloudStack 4.x (`"tags":[]` in JSON): Ansible's cs_instance sets tags only when it is."""
     out: dict[str, Any] = {}
+    vm = {**vm, "tags": vm.get("tags") or []}
     for name in VM_FIELDS:
         if name not in vm or vm[name] is None:
             continue

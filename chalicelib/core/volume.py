@@ -113,7 +113,8 @@ def storage_refusal(zone: Mapping[str, Any], what: str) -> str:
 def public_view(volume: Mapping[str, Any], created_format: Any, vmstate: str | None = None,
                 tags: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    extra = {"vmstate": vmstate, "tags": tags} if volume.get("virtualmachineid") else {"tags": tags}
+    # `tags` always there, as in CloudStack 4.x: Ansible's modules set tags only on a resource that has the key
+    extra = {"vmstate": vmstate, "tags": tags or []} if volume.get("virtualmachineid") else {"tags": tags or []}
     merged = {**volume, **{k: v for k, v in extra.items() if v is not None}}
     for name in VOLUME_FIELDS:
         value = merged.get(name)

@@ -72,5 +72,6 @@ def test_tags_are_created_listed_filtered_shown_and_deleted(cloud):
     assert [t["key"] for t in cloud.ok(command="listTags", resourcetype="UserVm")["tag"]] == ["team"]
     everything = cloud.ok(command="deleteTags", resourcetype="UserVm", resourceids=first)
     finished(cloud, everything["jobid"])
-    assert "tags" not in cloud.ok(command="listVirtualMachines", id=first)["virtualmachine"][0]
+    # an untagged VM answers `"tags":[]` as CloudStack 4.x does (Ansible sets tags only on a resource with the key)
+    assert cloud.ok(command="listVirtualMachines", id=first)["virtualmachine"][0]["tags"] == []
     audit_is_clean()
