@@ -29,13 +29,13 @@ def answers(stack: Stack, jobids: list[str]) -> list[Any]:
 
 def test_the_audit_replays_the_running_stacks_log_clean(stack):
     jobids = [deploy(stack) for _ in range(6)]
-    for jobid in jobids:
-        stack.wait_for_job(jobid)
+    # four workers: whichever deploy is placed last finds the host full, not necessarily the last submitted
+    failed = [j for j in jobids if stack.wait_for_job(j)["jobstatus"] == 2]
     done = audit(stack, "replay")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "jobs: 6 (pending 0, succeeded 5, failed 1)" in done.stdout
+    assert "jobs: 6 (pending 0, succeeded 5, failed 1)" in done.stdout and len(failed) == 1
     assert done.stdout.splitlines()[-1].startswith("clean: ")
-    history = json.loads(audit(stack, "history", jobids[-1], "--json").stdout)
+    history = json.loads(audit(stack, "history", failed[0], "--json").stdout)
     assert history["status"] == "failed" and history["events"][-1]["result"].startswith("resultcode 551: ")
 
 
