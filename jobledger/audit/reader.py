@@ -3,16 +3,14 @@ a progress line on stderr), and every stream's recorded head for seals. Never on
 """
 from __future__ import annotations
 
-import sys
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Iterable, TextIO, TypeVar
+from typing import Any, Callable, Iterable, TypeVar
 
 from jobledger.audit.table import Key, Row
 from chalicelib.aws.models import EventRecord, StateRecord
 from chalicelib.core.events import Event
 from chalicelib.aws.eventlog import as_stored as raw_event
+from jobledger.progress import Progress
 from chalicelib.aws.heads import read_heads, read_seals, read_stream
 
 __all__ = ["Progress", "read_heads", "read_log", "read_seals", "read_state", "read_stream", "row_of", "is_empty"]
@@ -21,37 +19,6 @@ __all__ = ["Progress", "read_heads", "read_log", "read_seals", "read_state", "re
 SEGMENTS = 4
 PAGE_SIZE = 1000
 T = TypeVar("T")
-
-
-class Progress:
-    """`<what>: 12,345 read, 4,321/s`, rewritten in place on a terminal, a line every few seconds elsewhere."""
-
-    def __init__(self, what: str, out: TextIO | None = None, every: float = 0.5) -> None:
-        self.what, self.out = what, out or sys.stderr
-        self.count, self.started = 0, time.monotonic()
-        self.shown = self.started
-        self.lock = threading.Lock()
-        self.tty = self.out.isatty()
-        self.every = every if self.tty else max(every, 5.0)
-
-    def add(self, n: int) -> None:
-        with self.lock:
-            self.count += n
-            now = time.monotonic()
-            if now - self.shown >= self.every:
-                self.shown = now
-                self._show(end="\r" if self.tty else "\n")
-
-    def done(self) -> float:
-        """Show the final count; answer the seconds it took."""
-        with self.lock:
-            self._show(end="\n")
-        return time.monotonic() - self.started
-
-    def _show(self, end: str) -> None:
-        elapsed = max(time.monotonic() - self.started, 1e-9)
-        self.out.write(f"{self.what}: {self.count:,} read in {elapsed:.1f} s, {self.count / elapsed:,.0f}/s{end}")
-        self.out.flush()
 
 
 def row_of(record: StateRecord) -> Row:
