@@ -58,12 +58,11 @@ def recover(data_dir: str, emulator: Emulator | None, fresh_import: bool = False
 def requeue_unfinished() -> list[str]:
     """Send every unfinished job's message again, from the sweeper's sparse index (its cost follows the
     unfinished jobs, not the log). The messages died with the old process; the stream decides what to do."""
-    from chalicelib.aws import models, queue
-    from chalicelib.aws.models import StateRecord
+    from chalicelib.aws import models, queue, statetable
 
     models.create_tables()
     queue.create_queues()
-    jobids = [row.id for row in StateRecord.by_unfinished.query("pending")]
+    jobids = [row.id for row in statetable.unfinished_jobs()]
     for jobid in jobids:
         queue.send_job(jobid)
     return jobids

@@ -79,7 +79,7 @@ def next_id(counter: str, start: int, block: int) -> str:
     return str(LEASES.next_id(counter, start, max(block, 1)))
 
 
-def unfinished_jobs(limit: int) -> Iterator[StateRecord]:
+def unfinished_jobs(limit: int | None = None) -> Iterator[StateRecord]:
     """Job rows not yet finished, oldest first, from the sparse index (its size follows the unfinished jobs)."""
     return iter(StateRecord.by_unfinished.query("pending", limit=limit))
 
