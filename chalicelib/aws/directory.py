@@ -171,6 +171,17 @@ def can_see(caller: acc.Caller, owned: Mapping[str, Any]) -> bool:
     return tenancy.can_see(caller, owned, lambda accountid: owner_in_reach(caller, accountid))
 
 
+def list_scope(caller: acc.Caller, listall: bool) -> tuple[statetable.Scope, tuple[str, ...]]:
+    """Where a caller's list reads and whose rows it hides: its own account; `listall` widens it to the domain
+    (domain admin, less what root admins own there) or everything (root admin)."""
+    if listall and caller.accounttype == acc.ROOT_ADMIN:
+        return statetable.Scope("all"), ()
+    if listall and caller.accounttype == acc.DOMAIN_ADMIN:
+        roots = tuple(a for a in root_admin_accounts(caller.domainid) if a != caller.accountid)
+        return statetable.Scope("domain", caller.domainid), roots
+    return statetable.Scope("owner", caller.accountid), ()
+
+
 def root_admin_accounts(domainid: str) -> list[str]:
     """Ids of the root admin accounts in a domain (what a domain admin's lists leave out)."""
     rows = statetable.list_rows("account", statetable.Scope("domain", domainid))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import settings
-from chalicelib.aws import eventlog, statetable
+from chalicelib.aws import directory, eventlog, statetable
 from chalicelib.cloudstack.paging import paging
 from chalicelib.cloudstack.request import ApiRequest
 from chalicelib.cloudstack.wire import list_payload
@@ -55,10 +55,9 @@ def delete_ssh_key_pair(req: ApiRequest, caller: Caller, request_id: str) -> dic
 
 
 def list_ssh_key_pairs(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
-    from chalicelib.commands.reads import scope_of
 
     page = paging(req)
-    scope, hidden = scope_of(req, caller)
+    scope, hidden = directory.list_scope(caller, req.boolean("listall", False))
     docs = [r.as_dict() for r in statetable.list_rows("sshkeypair", scope, statetable.Filter(hide_owners=hidden))]
     wanted = {"name": req.get("name"), "fingerprint": req.get("fingerprint")}
     docs = [d for d in docs if all(v is None or d[k] == v for k, v in wanted.items())]

@@ -66,7 +66,7 @@ def list_virtual_machines(req: ApiRequest, caller: Caller, request_id: str) -> d
     vmid = req.get("id")
     if vmid is not None and not is_numeric_id(vmid):
         raise invalid_value(req.command, "id", vmid)
-    scope, hidden = _scope(req, caller)
+    scope, hidden = scope_of(req, caller)
     match = replace(_vm_filter(req, caller), id=vmid, hide_owners=hidden)
     if any(name.startswith("tags[") for name in req.params):  # filtered by tags: the matches, then the page
         every = statetable.list_rows("vm", scope, match)
@@ -80,7 +80,7 @@ def list_virtual_machines(req: ApiRequest, caller: Caller, request_id: str) -> d
 
 def list_async_jobs(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
     page = paging(req)
-    scope, hidden = _scope(req, caller)
+    scope, hidden = scope_of(req, caller)
     match = statetable.Filter(created_from=_iso(req, "startdate") if req.get("startdate") else None,
                          search=_words(req, "keyword"), hide_owners=hidden)
     rows = statetable.list_rows("job", scope, match, start=page.start, end=page.end(), newest_first=True)
@@ -101,19 +101,7 @@ def empty_list(item: str) -> Handler:
 
 def scope_of(req: ApiRequest, caller: Caller) -> tuple[statetable.Scope, tuple[str, ...]]:
     """Where a list reads and whose rows it hides (`listall` as CloudStack reads it)."""
-    return _scope(req, caller)
-
-
-def _scope(req: ApiRequest, caller: Caller) -> tuple[statetable.Scope, tuple[str, ...]]:
-    """Where to read and whose rows to hide: the caller's own account; `listall=true` widens it to the domain
-    (domain admin, less what root admins own there) or everything (root admin)."""
-    listall = req.boolean("listall", False)
-    if listall and caller.accounttype == ROOT_ADMIN:
-        return statetable.Scope("all"), ()
-    if listall and caller.accounttype == DOMAIN_ADMIN:
-        roots = tuple(a for a in directory.root_admin_accounts(caller.domainid) if a != caller.accountid)
-        return statetable.Scope("domain", caller.domainid), roots
-    return statetable.Scope("owner", caller.accountid), ()
+    return directory.list_scope(caller, req.boolean("listall", False))
 
 
 def _vm_filter(req: ApiRequest, caller: Caller) -> statetable.Filter:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from chalicelib.aws import statetable
+from chalicelib.aws import directory, statetable
 from chalicelib.aws.directory import can_see
 from chalicelib.cloudstack.paging import paging
 from chalicelib.cloudstack.request import ApiRequest, is_numeric_id
@@ -52,11 +52,10 @@ def _submit(req: ApiRequest, caller: Caller, request_id: str, require_pairs: boo
 
 
 def list_tags(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
-    from chalicelib.commands.reads import scope_of
 
     page = paging(req)
     rtype = _type(req, req.get("resourcetype")) if req.get("resourcetype") else None
-    scope, hidden = scope_of(req, caller)
+    scope, hidden = directory.list_scope(caller, req.boolean("listall", False))
     rows = statetable.list_rows("tags", scope, statetable.Filter(hide_owners=hidden))
     items = [t for r in rows for t in tg.views(r.as_dict())]
     wanted = {"resourcetype": rtype, "resourceid": req.get("resourceid"), "key": req.get("key"),

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.aws import eventlog, statetable
+from chalicelib.aws import directory, eventlog, statetable
 from chalicelib.aws.directory import can_see
 from chalicelib.cloudstack.paging import paging
 from chalicelib.cloudstack.request import ApiRequest, is_id, is_numeric_id
 from chalicelib.cloudstack.wire import cloudstack_date, list_payload
 from chalicelib.commands import tags
 from chalicelib.commands.auth import guard_of
-from chalicelib.commands.reads import scope_of
 from chalicelib.core import events as ev
 from chalicelib.core import volume as vols
 from chalicelib.core.accounts import Caller
@@ -28,7 +27,7 @@ def list_volumes(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, 
     volid, vmid, type_ = (_optional_id(req, "id"), _optional_id(req, "virtualmachineid"), req.get("type"))
     if type_ is not None and type_.upper() not in TYPES:
         raise invalid_value(req.command, "type", type_)
-    scope, hidden = scope_of(req, caller)
+    scope, hidden = directory.list_scope(caller, req.boolean("listall", False))
     words = tuple(w.lower() for w in (req.get("name"), req.get("keyword")) if w)
     match = statetable.Filter(id=volid, zoneid=req.get("zoneid") or None, search=words, hide_owners=hidden)
     rows = [r.as_dict() for r in statetable.list_rows("volume", scope, match)]

@@ -1,7 +1,7 @@
 """VM commands that change the VM's document in its turn without moving it: resetSSHKeyForVirtualMachine."""
 from __future__ import annotations
 
-from chalicelib.runtime.vm_jobs import Run
+from chalicelib.runtime.vm_run import Run
 
 
 def reset_ssh_key(run: Run) -> None:

@@ -6,54 +6,22 @@ from typing import Any, Mapping, Sequence
 
 from chalicelib import settings
 from chalicelib.aws import eventlog, statetable
-from chalicelib.aws.queue import send_job
-from chalicelib.cloudstack.wire import cloudstack_date
 from chalicelib.core import effects as fx
 from chalicelib.core import jobs
 from chalicelib.core import vm as vms
 from chalicelib.core.errors import ConcurrencyConflict, InsufficientCapacity
 from chalicelib.core.events import Event
-from chalicelib.core.fold import JobState, fold
+from chalicelib.core.fold import JobState
 from chalicelib.core.placement import HostLoad, address_at, choose_host, decide_deploy
 from chalicelib.core.vm_rules import START_CAPACITY_ERROR, capacity_refusal, plan
+from chalicelib.runtime import vm_changes, volume_jobs
+from chalicelib.runtime.vm_run import Actor, Run, kick_next
 
 log = logging.getLogger(__name__)
 MAX_PLACEMENT_TRIES = 20
-Actor = Mapping[str, str]
-
-
-class Run:
-    """One execution of a job: its history so far, the VM it acts on, and who acts."""
-
-    def __init__(self, job: JobState, history: Sequence[Event], vm: Mapping[str, Any], actor: Actor) -> None:
-        self.job, self.history, self.vm, self.actor = job, list(history), dict(vm), actor
-
-    def finish(self, final: Mapping[str, Any], effects: list[fx.Effect], *, volumes: Sequence[Mapping[str, Any]] = (),
-               result: Mapping[str, Any] | None = None) -> None:
-        """`volumes`: the documents of the volumes the job changed (the audit replays them from the event)."""
-        result = result or {"virtualmachine": vms.public_view(final, cloudstack_date)}
-        extra: dict[str, Any] = {"vm": dict(final), **({"volumes": [dict(v) for v in volumes]} if volumes else {})}
-        self._commit(jobs.completed(self.job, result, self.actor, extra), final, effects)
-
-    def fail(self, code: int, text: str, final: Mapping[str, Any] | None = None,
-             effects: list[fx.Effect] | None = None) -> None:
-        final = final or self.vm
-        self._commit(jobs.failed(self.job, code, text, self.actor, {"vm": dict(final)}), final, effects or [])
-
-    def _commit(self, event: Event, final: Mapping[str, Any], effects: list[fx.Effect]) -> None:
-        effects = [*effects, fx.PutVm(final, done_job=self.job.jobid)]
-        try:
-            eventlog.commit_job(self.job.jobid, self.history, [event], effects)
-        except ConcurrencyConflict:
-            # Another delivery of this message got there first: harmless if it finished the job.
-            if not fold(self.job.jobid, eventlog.load_stream(event.stream)).finished:
-                raise
-        kick_next(str(final["id"]))
 
 
 def execute(job: JobState, history: Sequence[Event], vm: Mapping[str, Any], actor: Actor) -> None:
-    from chalicelib.runtime import vm_changes, volume_jobs  # they build on Run
-
     run = Run(job, history, vm, actor)
     queued = {**volume_jobs.VM_QUEUED, **vm_changes.VM_QUEUED}
     if job.command == "deployVirtualMachine":
@@ -67,7 +35,6 @@ def execute(job: JobState, history: Sequence[Event], vm: Mapping[str, Any], acto
 def deploy(run: Run) -> None:
     """Decide from a fresh snapshot of the hosts and the next free address, commit; decide again on a lost race.
     The VM's volumes (ROOT, and DATADISK with a disk offering) take their zone's storage in the same commit."""
-    from chalicelib.runtime import volume_jobs
 
     startvm = (run.job.params or {}).get("startvm", "true").lower() != "false"
     network = _default_network(run.vm)
@@ -96,7 +63,6 @@ def command(run: Run) -> None:
     if outcome.error:
         run.fail(*outcome.error)
         return
-    from chalicelib.runtime import volume_jobs
 
     disks, writes = volume_jobs.follow_vm(run.vm, outcome.state or run.vm["state"])
     for _ in range(MAX_PLACEMENT_TRIES):
@@ -128,13 +94,6 @@ def _apply(vm: Mapping[str, Any], outcome: Any) -> tuple[dict[str, Any], list[fx
         effects += [fx.ReleaseIp(n["networkid"], n["ipaddress"], vm["id"]) for n in vm.get("nic", [])]
         final = dict(final, nic=[])
     return final, effects
-
-
-def kick_next(vmid: str) -> None:
-    """Send the VM's next queued job: its message may have arrived (and been set aside) before its turn."""
-    row = statetable.get("vm", vmid)
-    if row is not None and row.pending:
-        send_job(str(min(row.pending)))
 
 
 def is_turn(job: JobState, vm_row: Any) -> bool:

@@ -13,7 +13,7 @@ from chalicelib.core import volume as vols
 from chalicelib.core.errors import ConcurrencyConflict
 from chalicelib.core.events import Event, now_iso
 from chalicelib.core.fold import JobState, fold
-from chalicelib.runtime.vm_jobs import Run
+from chalicelib.runtime.vm_run import Run
 
 VOLUME_ID_START = 1
 Change = tuple[Mapping[str, Any] | None, Mapping[str, Any]]

@@ -1,0 +1,53 @@
+"""One execution of a VM job: its history, the VM it acts on, who acts; ending it commits the terminal event
+with the VM's new document and its effects in one transaction, then sends the VM's next queued job."""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from chalicelib.aws import eventlog, statetable
+from chalicelib.aws.queue import send_job
+from chalicelib.cloudstack.wire import cloudstack_date
+from chalicelib.core import effects as fx
+from chalicelib.core import jobs
+from chalicelib.core import vm as vms
+from chalicelib.core.errors import ConcurrencyConflict
+from chalicelib.core.events import Event
+from chalicelib.core.fold import JobState, fold
+
+Actor = Mapping[str, str]
+
+
+class Run:
+    """One execution of a job: its history so far, the VM it acts on, and who acts."""
+
+    def __init__(self, job: JobState, history: Sequence[Event], vm: Mapping[str, Any], actor: Actor) -> None:
+        self.job, self.history, self.vm, self.actor = job, list(history), dict(vm), actor
+
+    def finish(self, final: Mapping[str, Any], effects: list[fx.Effect], *, volumes: Sequence[Mapping[str, Any]] = (),
+               result: Mapping[str, Any] | None = None) -> None:
+        """`volumes`: the documents of the volumes the job changed (the audit replays them from the event)."""
+        result = result or {"virtualmachine": vms.public_view(final, cloudstack_date)}
+        extra: dict[str, Any] = {"vm": dict(final), **({"volumes": [dict(v) for v in volumes]} if volumes else {})}
+        self._commit(jobs.completed(self.job, result, self.actor, extra), final, effects)
+
+    def fail(self, code: int, text: str, final: Mapping[str, Any] | None = None,
+             effects: list[fx.Effect] | None = None) -> None:
+        final = final or self.vm
+        self._commit(jobs.failed(self.job, code, text, self.actor, {"vm": dict(final)}), final, effects or [])
+
+    def _commit(self, event: Event, final: Mapping[str, Any], effects: list[fx.Effect]) -> None:
+        effects = [*effects, fx.PutVm(final, done_job=self.job.jobid)]
+        try:
+            eventlog.commit_job(self.job.jobid, self.history, [event], effects)
+        except ConcurrencyConflict:
+            # Another delivery of this message got there first: harmless if it finished the job.
+            if not fold(self.job.jobid, eventlog.load_stream(event.stream)).finished:
+                raise
+        kick_next(str(final["id"]))
+
+
+def kick_next(vmid: str) -> None:
+    """Send the VM's next queued job: its message may have arrived (and been set aside) before its turn."""
+    row = statetable.get("vm", vmid)
+    if row is not None and row.pending:
+        send_job(str(min(row.pending)))
