@@ -31,6 +31,13 @@ def _connection() -> Connection:
     return _CONNECTION[0]
 
 
+def use_connection(connection: Connection | None) -> None:
+    """Inject the PynamoDB connection transactions use (None: the one made lazily from the settings)."""
+    _CONNECTION.clear()
+    if connection is not None:
+        _CONNECTION.append(connection)
+
+
 class TransientConflict(ConcurrencyConflict):
     """Cancelled by another transaction on the same items, or throttled: nothing was written, try again."""
 

@@ -34,7 +34,21 @@ def _client(region: str, endpoint_url: str | None) -> Any:
     return boto3.client("sqs", region_name=region, endpoint_url=endpoint_url, config=config)
 
 
+_INJECTED: dict[str, Any] = {}
+
+
+def use_client(sqs: Any | None) -> None:
+    """Inject the SQS client every call here uses (as Powertools' persistence layers take a boto3 client);
+    None goes back to the one made lazily from the settings."""
+    if sqs is None:
+        _INJECTED.clear()
+    else:
+        _INJECTED.update(sqs=sqs, url={})
+
+
 def client() -> Any:
+    if "sqs" in _INJECTED:
+        return _INJECTED["sqs"]
     s = settings.load()
     return _client(s.region, s.endpoint_url)
 
@@ -46,6 +60,11 @@ def _queue_url(region: str, endpoint_url: str | None, name: str) -> str:
 
 def queue_url() -> str:
     s = settings.load()
+    if "sqs" in _INJECTED:
+        urls = _INJECTED["url"]
+        if s.queue_name not in urls:
+            urls[s.queue_name] = str(_INJECTED["sqs"].get_queue_url(QueueName=s.queue_name)["QueueUrl"])
+        return str(urls[s.queue_name])
     return _queue_url(s.region, s.endpoint_url, s.queue_name)
 
 
