@@ -6,20 +6,21 @@ session (boto3's, PynamoDB's per thread) registers when it is made: import this 
 """
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from contextlib import contextmanager
 from typing import Any, Iterator
 
 for _name, _value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
-                      "JOBLEDGER_PROVISION_SECONDS": "0", "JOBLEDGER_RATE_LIMIT": "1000000"}.items():
+                      "JOBLEDGER_PROVISION_SECONDS": "0", "JOBLEDGER_RATE_LIMIT": "1000000",
+                      "JOBLEDGER_TELEMETRY": "off"}.items():
     os.environ[_name] = _value  # the rate limit stays on (its counter is part of every request), never reached
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 import moto  # noqa: E402,F401  (before any botocore client)
 from moto import mock_aws  # noqa: E402
 
+from tests import harness  # noqa: E402
 from tests.awshooks import SwitchableHook  # noqa: E402
 
 ADMIN = ("bench-admin-key", "bench-admin-secret")
@@ -46,58 +47,37 @@ COUNT = RequestCount()
 COUNT.install("before-call")
 
 
-class Cloud:
-    """Tables, queues, inventory and the admin made in moto; the API and the worker as in production."""
+class Cloud(harness.Cloud):
+    """The tests' cloud (tests/harness.py) in moto, for the benchmarks: the harness's own SQS calls are not
+    counted, and the worker handler is called directly as Lambda calls it (no test client in the timings)."""
 
     def __init__(self, inventory_path: str | None = None) -> None:
+        from chalicelib.aws import directory, models, queue, statetable
         from jobledger import bootstrap, inventory
-        from chalicelib.aws import directory, models, queue
 
+        statetable.LEASES.forget()
         self.mock = mock_aws()
         self.mock.start()
         models.create_tables()
         queue.create_queues()
         bootstrap.seed_inventory(inventory.read_inventory(inventory_path))
         directory.ensure_bootstrap(*ADMIN)
+        super().__init__(None, ADMIN, COUNT.paused)  # type: ignore[arg-type]  # no test client: see invoke
 
     def close(self) -> None:
         self.mock.stop()
 
-    def call(self, keys: tuple[str, str] = ADMIN, **params: str) -> dict[str, Any]:
-        """One signed API request through the same function the Chalice route calls; the response's body."""
-        from chalicelib.cloudstack import signing
-        from chalicelib.commands import api
-
-        pairs = [*params.items(), ("apiKey", keys[0]), ("response", "json")]
-        pairs.append(("signature", signing.sign(signing.string_to_sign(pairs), keys[1])))
-        reply = api.handle(api.HttpRequest("GET", pairs))
-        body = json.loads(reply.body)
-        if reply.status != 200:
-            raise RuntimeError(f"{params.get('command')}: {reply.status} {body}")
-        return dict(next(iter(body.values())))
-
-    def receive(self) -> list[dict[str, Any]]:
-        """What the event source mapping receives (not counted: Lambda's calls, not ours)."""
-        from chalicelib.aws import queue
-
-        with COUNT.paused():
-            return list(queue.client().receive_message(QueueUrl=queue.queue_url(), MaxNumberOfMessages=10,
-                                                       AttributeNames=["All"]).get("Messages", []))
-
-    def deliver(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
-        """Invoke the worker handler as Lambda does; delete what it did not report failed (not counted)."""
+    def invoke(self, messages: list[dict[str, Any]], receive_count: str | None = None) -> dict[str, Any]:
         from app import job_worker
-        from chalicelib.aws import queue
         from jobledger.local import records_event, sqs_record
 
-        reply = job_worker(records_event([sqs_record(m, QUEUE_ARN) for m in messages]), None)
-        failed = {f["itemIdentifier"] for f in reply["batchItemFailures"]}
-        with COUNT.paused():
-            for m in messages:
-                if m["MessageId"] not in failed:
-                    queue.client().delete_message(QueueUrl=queue.queue_url(), ReceiptHandle=m["ReceiptHandle"])
-        return dict(reply)
+        return dict(job_worker(records_event([sqs_record(m, QUEUE_ARN) for m in messages]), None))
 
-    def run_worker(self) -> None:
+    def run_worker(self) -> int:
+        """Deliver every queued message; delete those the worker did not report failed (not counted)."""
+        processed = 0
         while messages := self.receive():
-            self.deliver(messages)
+            failed = self.deliver(messages)
+            self.delete([m for m in messages if m["MessageId"] not in failed])
+            processed += len(messages)
+        return processed

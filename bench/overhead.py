@@ -131,7 +131,7 @@ def measure() -> list[tuple[str, float, float]]:
 
 def finished_job(cloud: Cloud) -> dict[str, Any]:
     """A deployed VM's job, run to completion by the worker (4 events)."""
-    first = cloud.call(command="deployVirtualMachine", zoneid="1", serviceofferingid="1", templateid="1")
+    first = cloud.ok(command="deployVirtualMachine", zoneid="1", serviceofferingid="1", templateid="1")
     cloud.run_worker()
     return {"jobid": str(first["jobid"]), "id": str(first["id"])}
 
