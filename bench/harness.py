@@ -14,7 +14,7 @@ from typing import Any, Iterator
 for _name, _value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
                       "JOBLEDGER_PROVISION_SECONDS": "0", "JOBLEDGER_RATE_LIMIT": "1000000",
                       "JOBLEDGER_TELEMETRY": "off"}.items():
-    os.environ[_name] = _value  # the rate limit stays on (its counter is part of every request), never reached
+    os.environ[_name] = _value  # the per-process rate guard stays on, never reached; telemetry lines off
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 import moto  # noqa: E402,F401  (before any botocore client)
