@@ -1,5 +1,5 @@
-"""The pure read path's cost: folding a job's events (`chalicelib.fold.fold`) and rendering its
-queryAsyncJobResult (`chalicelib.wire`), for jobs of 5 and of 500 events, against bare baselines.
+"""The pure read path's cost: folding a job's events (`chalicelib.core.fold.fold`) and rendering its
+queryAsyncJobResult (`chalicelib.cloudstack.wire`), for jobs of 5 and of 500 events, against bare baselines.
 Run: python -m bench.fold_cost"""
 from __future__ import annotations
 

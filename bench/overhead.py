@@ -1,4 +1,4 @@
-"""API overhead: a whole request through the API handler (`chalicelib.api.handle`, what the Chalice route
+"""API overhead: a whole request through the API handler (`chalicelib.commands.api.handle`, what the Chalice route
 calls) against the bare DynamoDB/SQS requests it needs, both on the same in-process moto, interleaved.
 Run: python -m bench.overhead"""
 from __future__ import annotations
@@ -138,7 +138,7 @@ def finished_job(cloud: Cloud) -> dict[str, Any]:
 
 def report(results: list[tuple[str, float, float]]) -> str:
     rows = [(name, ms(api), ms(raw), f"{api / raw:.2f}") for name, api, raw in results]
-    return ("## API overhead\n\n`chalicelib.api.handle` (signature check, parsing, PynamoDB, fold, rendering) against "
+    return ("## API overhead\n\n`chalicelib.commands.api.handle` (signature check, parsing, PynamoDB, fold, rendering) against "
             "the bare boto3 requests, same in-process moto, median of interleaved rounds "
             f"({ROUNDS['query']} for queries, {ROUNDS['submit']} for submits). moto's own cost dominates the "
             "absolute times; the ratio is the figure.\n\n"
