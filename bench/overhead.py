@@ -138,8 +138,8 @@ def finished_job(cloud: Cloud) -> dict[str, Any]:
 
 def report(results: list[tuple[str, float, float]]) -> str:
     rows = [(name, ms(api), ms(raw), f"{api / raw:.2f}") for name, api, raw in results]
-    return ("## API overhead\n\n`chalicelib.commands.api.handle` (signature check, parsing, PynamoDB, fold, rendering) against "
-            "the bare boto3 requests, same in-process moto, median of interleaved rounds "
+    return ("## API overhead\n\n`chalicelib.commands.api.handle` (signature check, parsing, PynamoDB, fold, "
+            "rendering) against the bare boto3 requests, same in-process moto, median of interleaved rounds "
             f"({ROUNDS['query']} for queries, {ROUNDS['submit']} for submits). moto's own cost dominates the "
             "absolute times; the ratio is the figure.\n\n"
             + table(("comparison", "through the API", "bare", "ratio"), rows) + "\n")
