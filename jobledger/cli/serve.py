@@ -27,6 +27,8 @@ def add_parser(sub: Any) -> None:
                        help="keep jobs across restarts and crashes: every write is journaled in DIR (fsync'd before "
                             "its answer leaves) and restored on start; DIR/events.jsonl is exported on a clean stop "
                             "(none: jobs live in memory)")
+    serve.add_argument("--log-format", choices=("text", "json"), default="text",
+                       help="json: the deployed stage's JSON log lines and CloudWatch EMF metric lines on stdout")
     serve.set_defaults(run=run)
 
 
@@ -45,6 +47,8 @@ def ensure_port_free(host: str, port: int, another: str = "make run PORT=8081, s
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.log_format == "json":  # before chalicelib is imported: its telemetry reads the setting at import
+        os.environ["JOBLEDGER_TELEMETRY"] = "on"
     from jobledger import local
 
     # The handler only records the signal: taking a lock there (Event.set) can deadlock with the main thread
