@@ -10,7 +10,7 @@ from typing import Any, Callable, Sequence
 from chalicelib import settings, telemetry
 from chalicelib.cloudstack import wire
 from chalicelib.cloudstack.request import ApiRequest, build_request
-from chalicelib.commands import admin, capacity, keypairs, lookups, reads, tags, timeline, volumes
+from chalicelib.commands import admin, capacity, events, keypairs, lookups, reads, tags, timeline, volumes
 from chalicelib.commands.auth import authenticate, check_rate, check_shape
 from chalicelib.commands.submit import deploy_virtual_machine, reset_ssh_key, vm_command
 from chalicelib.core.accounts import DOMAIN_ADMIN, ROOT_ADMIN, USER, Caller
@@ -77,6 +77,10 @@ COMMANDS: dict[str, Command] = {c.name.lower(): c for c in (
     Command("listNetworks", lookups.list_networks),
     Command("listOsTypes", lookups.list_os_types),
     Command("listHypervisors", lookups.list_hypervisors),
+    Command("listCapabilities", lookups.list_capabilities),
+    Command("listUsers", lookups.list_users),
+    Command("listNics", lookups.list_nics),
+    Command("listEvents", events.list_events),
     Command("listAffinityGroups", reads.empty_list("affinitygroup")),
     Command("listSecurityGroups", reads.empty_list("securitygroup")),
     Command("listProjects", reads.empty_list("project")),

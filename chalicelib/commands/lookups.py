@@ -1,5 +1,6 @@
 """What clients look up on the way (Ansible's cloudstack collection, Terraform's provider): listNetworks,
-listOsTypes and listHypervisors, sync lists read from the inventory's rows and paged as CloudStack pages them.
+listOsTypes and listHypervisors, sync lists read from the inventory's rows and paged as CloudStack pages them;
+listCapabilities (static), listUsers (the directory, tenancy as listAccounts) and listNics (a VM's NICs).
 
 The inventory's networks are zone-wide shared guest networks: every account of every domain may deploy on them,
 so every caller sees them (as CloudStack shows a Shared network with `acltype` Domain under ROOT).
@@ -9,12 +10,16 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, Mapping
 
-from chalicelib.aws import statetable
+from chalicelib import settings
+from chalicelib.aws import directory, statetable
 from chalicelib.cloudstack.paging import matches_keyword, paging
-from chalicelib.cloudstack.request import ApiRequest
+from chalicelib.cloudstack.request import ApiRequest, is_numeric_id
 from chalicelib.cloudstack.wire import list_payload
+from chalicelib.core import accounts as acc
+from chalicelib.core import volume as vols
 from chalicelib.core.accounts import Caller
 from chalicelib.core.errors import invalid_value
+from chalicelib.core.vm import NIC_FIELDS
 
 NETWORK_FIELDS = (
     "id", "name", "displaytext", "broadcastdomaintype", "traffictype", "gateway", "netmask", "cidr", "zoneid",
@@ -90,3 +95,75 @@ def list_hypervisors(req: ApiRequest, caller: Caller, request_id: str) -> dict[s
 def _rows(kind: str) -> list[dict[str, Any]]:
     rows = [r.as_dict() for r in statetable.list_kind(kind)]
     return sorted(rows, key=lambda r: (len(str(r["id"])), str(r["id"])))
+
+
+def list_capabilities(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
+    """CloudStack 4.x's CapabilitiesResponse: what this cloud offers (no security groups, ELB, projects or user
+    templates; custom disk offerings up to the size createVolume accepts; the per-key request rate)."""
+    config = settings.load()
+    capability: dict[str, Any] = {
+        "securitygroupsenabled": False, "dynamicrolesenabled": False,
+        "cloudstackversion": config.cloudstack_version, "userpublictemplateenabled": False,
+        "supportELB": "false", "projectinviterequired": False, "allowusercreateprojects": False,
+        "customdiskofferingminsize": 1, "customdiskofferingmaxsize": vols.MAX_CUSTOM_GB,
+        "regionsecondaryenabled": False, "kvmsnapshotenabled": False, "allowuserviewdestroyedvm": False,
+        "allowuserexpungerecovervm": False,
+    }
+    if config.rate_limit > 0:
+        capability.update(apilimitinterval=1, apilimitmax=config.rate_limit)
+    return {"capability": capability}
+
+
+def list_users(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
+    """Users as CloudStack 4.x's UserResponse (never a password or key): a user account's own users; an admin's
+    domain (`domainid`: one it administers); the root admin's every user with `listall`. A domain admin never
+    sees a root admin's users; deleted users are gone. Filters id, username, account, domainid, state, keyword."""
+    page = paging(req)
+    domainid = req.get("domainid")
+    if caller.accounttype == acc.USER:
+        scope = statetable.Scope("owner", caller.accountid)
+    elif caller.accounttype == acc.ROOT_ADMIN and req.boolean("listall", False) and not domainid:
+        scope = statetable.Scope("all")
+    else:
+        scope = statetable.Scope("domain", _administered_domain(req, caller, domainid or caller.domainid))
+    found = [r.as_dict() for r in statetable.list_rows("user", scope)]
+    if caller.accounttype != acc.ROOT_ADMIN:
+        found = [u for u in found if int(u.get("accounttype", acc.USER)) != acc.ROOT_ADMIN
+                 or u["accountid"] == caller.accountid]
+    found = [u for u in found if u.get("state") != "deleted" and _user_matches(req, u)]
+    items = [acc.view(u, acc.USER_FIELDS) for u in found[page.start:page.end()]]
+    return list_payload("user", items, len(found))
+
+
+def _administered_domain(req: ApiRequest, caller: Caller, domainid: str) -> str:
+    """A domain the admin may list: any for the root admin, its own or one below it for a domain admin; for
+    a user only its own. Any other id answers as a missing one."""
+    row = statetable.get("domain", domainid) if is_numeric_id(domainid) else None
+    if row is None or (caller.accounttype != acc.ROOT_ADMIN and not directory.within(row.as_dict(),
+                                                                                       caller.domainid)):
+        raise invalid_value(req.command, "domainid", domainid)
+    return domainid
+
+
+def _user_matches(req: ApiRequest, user: Mapping[str, Any]) -> bool:
+    for name, field in (("id", "id"), ("username", "username"), ("account", "account"), ("domainid", "domainid")):
+        if req.get(name) and str(user.get(field)) != req.get(name):
+            return False
+    if req.get("state") and str(user.get("state", "")).lower() != (req.get("state") or "").lower():
+        return False
+    return matches_keyword(user, req.get("keyword"), ("username", "firstname", "lastname", "email", "account"))
+
+
+def list_nics(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
+    """A VM's NICs (CloudStack 4.x's NicResponse, with `virtualmachineid`); filters nicid, networkid. Another
+    account's VM answers as a missing one (431)."""
+    page = paging(req)
+    vmid = req.require("virtualmachineid")
+    row = statetable.get("vm", vmid) if is_numeric_id(vmid) else None
+    if row is None or not directory.can_see(caller, row.as_dict()):
+        raise invalid_value(req.command, "virtualmachineid", vmid)
+    nics = [dict({k: n[k] for k in NIC_FIELDS if k in n}, virtualmachineid=vmid)
+            for n in row.as_dict().get("nic") or []]
+    nics = [n for n in nics if (not req.get("nicid") or str(n["id"]) == req.get("nicid"))
+            and (not req.get("networkid") or str(n["networkid"]) == req.get("networkid"))]
+    return list_payload("nic", nics[page.start:page.end()], len(nics))
