@@ -7,11 +7,11 @@ from typing import Any, Mapping
 from chalicelib.core.accounts import Caller
 
 VM_FIELDS = (
-    "id", "name", "displayname", "account", "domainid", "domain", "created", "state", "haenable", "zoneid",
-    "zonename", "hostid", "hostname", "templateid", "templatename", "templatedisplaytext", "passwordenabled",
-    "serviceofferingid", "serviceofferingname", "cpunumber", "cpuspeed", "memory", "guestosid", "rootdeviceid",
-    "rootdevicetype", "nic", "hypervisor", "diskofferingid", "diskofferingname", "keypair", "tags", "jobid",
-    "jobstatus",
+    "id", "name", "displayname", "account", "domainid", "domain", "created", "state", "haenable", "group",
+    "zoneid", "zonename", "hostid", "hostname", "templateid", "templatename", "templatedisplaytext",
+    "passwordenabled", "serviceofferingid", "serviceofferingname", "cpunumber", "cpuspeed", "memory", "guestosid",
+    "rootdeviceid", "rootdevicetype", "nic", "hypervisor", "diskofferingid", "diskofferingname", "keypair", "tags",
+    "jobid", "jobstatus",
 )
 NIC_FIELDS = ("id", "networkid", "netmask", "gateway", "ipaddress", "isolationuri", "broadcasturi",
               "traffictype", "type", "isdefault")

@@ -56,3 +56,62 @@ _RULES: dict[tuple[str, str], Plan] = {
     ("destroyVirtualMachine", "Destroyed"): Plan(state="Destroyed"),
     ("destroyVirtualMachine", "Expunging"): Plan(state="Expunging"),
 }
+
+
+# Changing a VM in its turn: updateVirtualMachine, changeServiceForVirtualMachine, scaleVirtualMachine,
+# recoverVirtualMachine. Each returns the VM's next document, or a refusal (the job fails with 431).
+
+UPDATABLE_STATES = ("Stopped", "Running", "Starting", "Stopping", "Error")
+
+
+def updated(vm: Mapping[str, Any], params: Mapping[str, str]) -> dict[str, Any]:
+    """updateVirtualMachine: displayname, group, haenable; absent parameters leave the VM as it is."""
+    out = dict(vm)
+    if params.get("displayname"):
+        out["displayname"] = params["displayname"]
+    if params.get("group"):
+        out["group"] = params["group"]
+    if params.get("haenable"):
+        out["haenable"] = params["haenable"].lower() == "true"
+    return out
+
+
+def update_refusal(vm: Mapping[str, Any]) -> str | None:
+    if vm["state"] in UPDATABLE_STATES:
+        return None
+    return f"Unable to update virtual machine id = {vm['id']} because it is in state {vm['state']}"
+
+
+def with_offering(vm: Mapping[str, Any], offering: Mapping[str, Any]) -> dict[str, Any]:
+    """The VM with the service offering's name, CPU and memory (what it holds on a host while Running)."""
+    return dict(vm, serviceofferingid=str(offering["id"]), serviceofferingname=offering["name"],
+                cpunumber=int(offering["cpunumber"]), cpuspeed=int(offering["cpuspeed"]),
+                memory=int(offering["memory"]))
+
+
+def offering_refusal(command: str, vm: Mapping[str, Any], offering: Mapping[str, Any] | None) -> str | None:
+    """changeServiceForVirtualMachine needs a Stopped VM; scaleVirtualMachine a Stopped or Running one; both a
+    different offering that exists."""
+    if offering is None:
+        return "Unable to find service offering"
+    if str(offering["id"]) == str(vm["serviceofferingid"]):
+        return (f"Not upgrading vm id = {vm['id']} since it already has the requested service offering "
+                f"({offering['name']})")
+    allowed = ("Stopped",) if command == "changeServiceForVirtualMachine" else ("Stopped", "Running")
+    if vm["state"] not in allowed:
+        if command == "changeServiceForVirtualMachine":
+            return (f"Unable to upgrade virtual machine id = {vm['id']} in state {vm['state']}; make sure the "
+                    "virtual machine is stopped")
+        return f"Unable to scale virtual machine id = {vm['id']} because it is in state {vm['state']}"
+    return None
+
+
+def scale_capacity_refusal(vmid: str) -> str:
+    return f"Unable to scale virtual machine id = {vmid} due to not enough capacity on its host"
+
+
+def recover_refusal(vm: Mapping[str, Any]) -> str | None:
+    """Only a Destroyed VM (not yet Expunging) comes back."""
+    if vm["state"] == "Destroyed":
+        return None
+    return f"Unable to recover virtual machine id = {vm['id']} because it is in state {vm['state']}"

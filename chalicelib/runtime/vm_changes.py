@@ -1,6 +1,17 @@
-"""VM commands that change the VM's document in its turn without moving it: resetSSHKeyForVirtualMachine."""
+"""VM commands that change the VM's document in its turn: resetSSHKeyForVirtualMachine, updateVirtualMachine,
+changeServiceForVirtualMachine, scaleVirtualMachine, recoverVirtualMachine."""
 from __future__ import annotations
 
+from typing import Any
+
+from chalicelib import settings
+from chalicelib.aws import eventlog, statetable
+from chalicelib.core import effects as fx
+from chalicelib.core import vm as vms
+from chalicelib.core import vm_rules
+from chalicelib.core.errors import ConcurrencyConflict, InsufficientCapacity
+from chalicelib.core.placement import decide_deploy
+from chalicelib.runtime import volume_jobs
 from chalicelib.runtime.vm_run import Run
 
 
@@ -12,4 +23,72 @@ def reset_ssh_key(run: Run) -> None:
     run.finish(dict(run.vm, keypair=(run.job.params or {}).get("keypair")), [])
 
 
-VM_QUEUED = {"resetSSHKeyForVirtualMachine": reset_ssh_key}
+def update(run: Run) -> None:
+    """updateVirtualMachine: displayname, group, haenable; nothing it changes takes or gives capacity."""
+    refusal = vm_rules.update_refusal(run.vm)
+    if refusal:
+        run.fail(431, refusal)
+        return
+    run.finish(vm_rules.updated(run.vm, run.job.params or {}), [])
+
+
+def change_offering(run: Run) -> None:
+    """changeServiceForVirtualMachine (Stopped only) and scaleVirtualMachine (Stopped or Running).
+
+    A Stopped VM holds no host: only its document changes. A Running VM's host gives back the old offering's
+    CPU and memory and takes the new one's in the same transaction as the event; DynamoDB allows one operation
+    per item in a transaction, so the move is committed as one net ReserveCapacity (condition: the host has
+    the growth free) or ReleaseCapacity (a shrink). The audit replays it from the VM documents as a release
+    then a reservation, which comes to the same free capacity."""
+    offering = _offering(str((run.job.params or {}).get("serviceofferingid", "")))
+    refusal = vm_rules.offering_refusal(run.job.command, run.vm, offering)
+    if refusal or offering is None:
+        run.fail(431, refusal or "Unable to find service offering")
+        return
+    final = vm_rules.with_offering(run.vm, offering)
+    if run.vm["state"] != "Running" or not run.vm.get("hostid"):
+        run.finish(final, [])
+        return
+    (old_cpu, old_memory), (cpu, memory) = vms.needs(run.vm), vms.needs(final)
+    grow_cpu, grow_memory = cpu - old_cpu, memory - old_memory
+    host = str(run.vm["hostid"])
+    move: fx.Effect = (fx.ReleaseCapacity(host, -grow_cpu, -grow_memory) if grow_cpu <= 0 and grow_memory <= 0
+                       else fx.ReserveCapacity(host, grow_cpu, grow_memory))
+    try:
+        run.finish(final, [move])
+    except InsufficientCapacity:  # nothing was written: the VM keeps its offering and its host its capacity
+        run.fail(431, vm_rules.scale_capacity_refusal(str(run.vm["id"])))
+
+
+def recover(run: Run) -> None:
+    """recoverVirtualMachine: a Destroyed VM back to Stopped, holding no host; its ROOT volume Ready again and a
+    NIC on its first network with a newly leased address (destroying gave its addresses back)."""
+    from chalicelib.runtime import vm_jobs  # vm_jobs dispatches to this module
+
+    refusal = vm_rules.recover_refusal(run.vm)
+    if refusal:
+        run.fail(431, refusal)
+        return
+    disks, writes = volume_jobs.follow_vm(run.vm, "Stopped")
+    network = vm_jobs._default_network(run.vm)
+    config = settings.load()
+    nicid = statetable.next_id("nic", config.nic_id_start, config.id_block)
+    for _ in range(vm_jobs.MAX_PLACEMENT_TRIES):
+        decision = decide_deploy(vms.with_state(run.vm, "Stopped"), [], network, vm_jobs._next_address(network),
+                                 nicid, startvm=False)
+        try:
+            run.finish(decision.final, [*decision.effects, *writes], volumes=disks)
+            return
+        except eventlog.IpTaken:
+            continue
+    raise ConcurrencyConflict(f"job {run.job.jobid}: address lease kept losing races")
+
+
+def _offering(offeringid: str) -> dict[str, Any] | None:
+    row = statetable.get("serviceoffering", offeringid) if offeringid else None
+    return dict(row.as_dict()) if row is not None else None
+
+
+VM_QUEUED = {"resetSSHKeyForVirtualMachine": reset_ssh_key, "updateVirtualMachine": update,
+             "changeServiceForVirtualMachine": change_offering, "scaleVirtualMachine": change_offering,
+             "recoverVirtualMachine": recover}

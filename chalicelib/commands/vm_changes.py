@@ -1,0 +1,61 @@
+"""Commands that change an existing VM: updateVirtualMachine, changeServiceForVirtualMachine, scaleVirtualMachine,
+recoverVirtualMachine. Each is checked here (a rejected request writes nothing) and queued on the VM as a job
+that the worker completes in the VM's turn (runtime/vm_changes), so every change is an event the audit replays.
+
+CloudStack answers updateVirtualMachine, changeServiceForVirtualMachine and recoverVirtualMachine synchronously
+with the `virtualmachine`; jobledger answers `jobid` for all four and the job's result is the `virtualmachine`
+(a deviation, docs/API.md)."""
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.aws import statetable
+from chalicelib.aws.directory import can_see
+from chalicelib.cloudstack.request import ApiRequest, is_id, is_numeric_id
+from chalicelib.commands.auth import guard_of
+from chalicelib.core.accounts import Caller
+from chalicelib.core.errors import invalid_value
+from chalicelib.runtime.submission import queue_vm_command
+
+MAX_TEXT = 255
+
+
+def update_virtual_machine(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
+    """displayname, group (each up to 255 characters), haenable (true/false)."""
+    for name in ("displayname", "group"):
+        value = req.get(name)
+        if value is not None and len(value) > MAX_TEXT:
+            raise invalid_value(req.command, name, value[:32] + "…")
+    req.boolean("haenable", False)
+    return _queue("updateVirtualMachine", req, caller, request_id)
+
+
+def change_service_for_virtual_machine(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
+    """The VM must be Stopped when the job runs; the offering must exist now."""
+    _offering(req)
+    return _queue("changeServiceForVirtualMachine", req, caller, request_id)
+
+
+def scale_virtual_machine(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
+    """Async in CloudStack: a Stopped VM changes offering; a Running one only if its host has the room."""
+    _offering(req)
+    return _queue("scaleVirtualMachine", req, caller, request_id)
+
+
+def recover_virtual_machine(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
+    """A Destroyed (not Expunging) VM back to Stopped."""
+    return _queue("recoverVirtualMachine", req, caller, request_id)
+
+
+def _queue(command: str, req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
+    vmid = req.require("id")
+    row = statetable.get("vm", vmid) if is_numeric_id(vmid) else None
+    if row is None or not can_see(caller, row.as_dict()):  # another account's VM reads as a missing one
+        raise invalid_value(req.command, "id", vmid)
+    return {"jobid": queue_vm_command(command, vmid, caller.actor(request_id), req.params, guard_of(caller))}
+
+
+def _offering(req: ApiRequest) -> None:
+    offeringid = req.require("serviceofferingid")
+    if not is_id(offeringid) or statetable.get("serviceoffering", offeringid) is None:
+        raise invalid_value(req.command, "serviceofferingid", offeringid)

@@ -1,0 +1,116 @@
+"""updateVirtualMachine, changeServiceForVirtualMachine, scaleVirtualMachine, recoverVirtualMachine on moto:
+shapes, state rules, capacity, tenancy, and a clean audit replay after using them."""
+from __future__ import annotations
+
+from typing import Any
+
+from tests.integration.test_audit import tenant
+from tests.integration.test_volumes import audit_is_clean, deployed, finished, volumes
+
+
+def run(cloud, as_: Any = None, **params: str) -> dict[str, Any]:
+    """Submit a VM change, let the worker run it, answer the finished job."""
+    reply = cloud.ok(as_, **params)
+    assert set(reply) == {"jobid"}
+    return finished(cloud, reply["jobid"], as_)
+
+
+def stopped(cloud, vmid: str) -> None:
+    assert run(cloud, command="stopVirtualMachine", id=vmid)["jobstatus"] == 1
+
+
+def host_free(cloud) -> tuple[int, int]:
+    """The host's free CPU (MHz) and memory (MB)."""
+    host = cloud.ok(command="listHosts")["host"][0]
+    total_cpu = host["cpunumber"] * host["cpuspeed"]
+    return total_cpu - host["cpuallocatedvalue"], (host["memorytotal"] - host["memoryallocated"]) // 2**20  # MB
+
+
+def test_update_sets_displayname_group_and_haenable_in_any_live_state(cloud):
+    vmid = deployed(cloud)
+    job = run(cloud, command="updateVirtualMachine", id=vmid, displayname="web one", group="web", haenable="true")
+    assert job["jobstatus"] == 1 and job["cmd"] == "updateVirtualMachine"
+    vm = job["jobresult"]["virtualmachine"]
+    assert (vm["displayname"], vm["group"], vm["haenable"], vm["state"]) == ("web one", "web", True, "Running")
+    listed = cloud.ok(command="listVirtualMachines", id=vmid)["virtualmachine"][0]
+    assert (listed["displayname"], listed["group"], listed["haenable"]) == ("web one", "web", True)
+    again = run(cloud, command="updateVirtualMachine", id=vmid, haenable="false")["jobresult"]["virtualmachine"]
+    assert (again["displayname"], again["group"], again["haenable"]) == ("web one", "web", False)
+    assert cloud.call(command="updateVirtualMachine", id=vmid, haenable="maybe")[0] == 431
+    assert cloud.call(command="updateVirtualMachine", id=vmid, displayname="x" * 256)[0] == 431
+    assert cloud.call(command="updateVirtualMachine")[0] == 431
+    audit_is_clean()
+
+
+def test_change_service_needs_a_stopped_vm_and_records_the_new_offering_without_touching_capacity(cloud):
+    vmid = deployed(cloud)
+    refused = run(cloud, command="changeServiceForVirtualMachine", id=vmid, serviceofferingid="2")
+    assert refused["jobstatus"] == 2 and refused["jobresult"]["errorcode"] == 431
+    assert "make sure the virtual machine is stopped" in refused["jobresult"]["errortext"]
+    stopped(cloud, vmid)
+    free = host_free(cloud)
+    vm = run(cloud, command="changeServiceForVirtualMachine", id=vmid,
+             serviceofferingid="2")["jobresult"]["virtualmachine"]
+    assert (vm["serviceofferingid"], vm["serviceofferingname"], vm["cpunumber"], vm["cpuspeed"], vm["memory"],
+            vm["state"]) == ("2", "Medium Instance", 1, 1000, 1024, "Stopped")
+    assert host_free(cloud) == free
+    same = run(cloud, command="changeServiceForVirtualMachine", id=vmid, serviceofferingid="2")
+    assert same["jobstatus"] == 2 and "already has the requested service offering" in same["jobresult"]["errortext"]
+    assert cloud.call(command="changeServiceForVirtualMachine", id=vmid, serviceofferingid="99")[0] == 431
+    assert cloud.call(command="changeServiceForVirtualMachine", id=vmid)[0] == 431
+    started = run(cloud, command="startVirtualMachine", id=vmid)
+    assert started["jobstatus"] == 1 and host_free(cloud) == (free[0] - 1000, free[1] - 1024)
+    audit_is_clean()
+
+
+def test_scale_moves_a_running_vms_capacity_on_its_host_and_refuses_without_room(cloud):
+    vmids = [deployed(cloud) for _ in range(4)]  # 4 x 500 MHz of the host's 2500: 500 MHz free
+    free = host_free(cloud)
+    vm = run(cloud, command="scaleVirtualMachine", id=vmids[0], serviceofferingid="2")["jobresult"]["virtualmachine"]
+    assert (vm["state"], vm["serviceofferingid"], vm["cpuspeed"], vm["memory"]) == ("Running", "2", 1000, 1024)
+    assert host_free(cloud) == (free[0] - 500, free[1] - 512)
+    refused = run(cloud, command="scaleVirtualMachine", id=vmids[1], serviceofferingid="2")
+    assert refused["jobstatus"] == 2 and refused["jobresult"]["errorcode"] == 431
+    assert "not enough capacity" in refused["jobresult"]["errortext"]
+    assert cloud.ok(command="listVirtualMachines", id=vmids[1])["virtualmachine"][0]["serviceofferingid"] == "1"
+    assert host_free(cloud) == (free[0] - 500, free[1] - 512)
+    down = run(cloud, command="scaleVirtualMachine", id=vmids[0], serviceofferingid="1")
+    assert down["jobstatus"] == 1 and host_free(cloud) == free
+    stopped(cloud, vmids[2])
+    cold = run(cloud, command="scaleVirtualMachine", id=vmids[2], serviceofferingid="2")["jobresult"]
+    assert cold["virtualmachine"]["state"] == "Stopped" and cold["virtualmachine"]["memory"] == 1024
+    audit_is_clean()
+
+
+def test_recover_brings_a_destroyed_vm_back_stopped_with_its_root_volume(cloud):
+    vmid = deployed(cloud)
+    refused = run(cloud, command="recoverVirtualMachine", id=vmid)
+    assert refused["jobstatus"] == 2 and refused["jobresult"]["errorcode"] == 431
+    assert run(cloud, command="destroyVirtualMachine", id=vmid)["jobstatus"] == 1
+    assert volumes(cloud, virtualmachineid=vmid)[0]["state"] == "Destroy"
+    vm = run(cloud, command="recoverVirtualMachine", id=vmid)["jobresult"]["virtualmachine"]
+    assert vm["state"] == "Stopped" and "hostid" not in vm and len(vm["nic"]) == 1 and vm["nic"][0]["ipaddress"]
+    assert volumes(cloud, virtualmachineid=vmid)[0]["state"] == "Ready"
+    again = run(cloud, command="startVirtualMachine", id=vmid)["jobresult"]["virtualmachine"]
+    assert again["state"] == "Running" and again["nic"] == vm["nic"]
+    gone = deployed(cloud)
+    assert run(cloud, command="destroyVirtualMachine", id=gone, expunge="true")["jobstatus"] == 1
+    late = run(cloud, command="recoverVirtualMachine", id=gone)
+    assert late["jobstatus"] == 2 and "state Expunging" in late["jobresult"]["errortext"]
+    audit_is_clean()
+
+
+def test_another_accounts_vm_reads_as_missing_and_nothing_is_written(cloud):
+    vmid = deployed(cloud)
+    alice = tenant(cloud, "alice")
+    jobs_before = cloud.ok(command="listAsyncJobs", listall="true").get("count", 0)
+    for params in ({"command": "updateVirtualMachine", "displayname": "x"},
+                   {"command": "changeServiceForVirtualMachine", "serviceofferingid": "2"},
+                   {"command": "scaleVirtualMachine", "serviceofferingid": "2"},
+                   {"command": "recoverVirtualMachine"}):
+        status, body = cloud.call(as_=alice["keys"], id=vmid, **params)
+        assert status == 431, body
+    assert cloud.ok(command="listAsyncJobs", listall="true").get("count", 0) == jobs_before
+    own = deployed(cloud, alice["keys"])
+    assert run(cloud, alice["keys"], command="updateVirtualMachine", id=own, group="mine")["jobstatus"] == 1
+    audit_is_clean()
