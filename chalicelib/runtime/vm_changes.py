@@ -12,7 +12,7 @@ from chalicelib.core import vm_rules
 from chalicelib.core.errors import ConcurrencyConflict, InsufficientCapacity
 from chalicelib.core.placement import decide_deploy
 from chalicelib.runtime import volume_jobs
-from chalicelib.runtime.vm_run import Run
+from chalicelib.runtime.vm_run import MAX_PLACEMENT_TRIES, Run, default_network, next_address
 
 
 def reset_ssh_key(run: Run) -> None:
@@ -63,18 +63,17 @@ def change_offering(run: Run) -> None:
 def recover(run: Run) -> None:
     """recoverVirtualMachine: a Destroyed VM back to Stopped, holding no host; its ROOT volume Ready again and a
     NIC on its first network with a newly leased address (destroying gave its addresses back)."""
-    from chalicelib.runtime import vm_jobs  # vm_jobs dispatches to this module
 
     refusal = vm_rules.recover_refusal(run.vm)
     if refusal:
         run.fail(431, refusal)
         return
     disks, writes = volume_jobs.follow_vm(run.vm, "Stopped")
-    network = vm_jobs._default_network(run.vm)
+    network = default_network(run.vm)
     config = settings.load()
     nicid = statetable.next_id("nic", config.nic_id_start, config.id_block)
-    for _ in range(vm_jobs.MAX_PLACEMENT_TRIES):
-        decision = decide_deploy(vms.with_state(run.vm, "Stopped"), [], network, vm_jobs._next_address(network),
+    for _ in range(MAX_PLACEMENT_TRIES):
+        decision = decide_deploy(vms.with_state(run.vm, "Stopped"), [], network, next_address(network),
                                  nicid, startvm=False)
         try:
             run.finish(decision.final, [*decision.effects, *writes], volumes=disks)

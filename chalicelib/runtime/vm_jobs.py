@@ -12,13 +12,12 @@ from chalicelib.core import vm as vms
 from chalicelib.core.errors import ConcurrencyConflict, InsufficientCapacity
 from chalicelib.core.events import Event
 from chalicelib.core.fold import JobState
-from chalicelib.core.placement import HostLoad, address_at, choose_host, decide_deploy
+from chalicelib.core.placement import HostLoad, choose_host, decide_deploy
 from chalicelib.core.vm_rules import START_CAPACITY_ERROR, capacity_refusal, plan
 from chalicelib.runtime import vm_changes, volume_jobs
-from chalicelib.runtime.vm_run import Actor, Run, kick_next
+from chalicelib.runtime.vm_run import MAX_PLACEMENT_TRIES, Actor, Run, default_network, kick_next, next_address
 
 log = logging.getLogger(__name__)
-MAX_PLACEMENT_TRIES = 20
 
 
 def execute(job: JobState, history: Sequence[Event], vm: Mapping[str, Any], actor: Actor) -> None:
@@ -37,11 +36,11 @@ def deploy(run: Run) -> None:
     The VM's volumes (ROOT, and DATADISK with a disk offering) take their zone's storage in the same commit."""
 
     startvm = (run.job.params or {}).get("startvm", "true").lower() != "false"
-    network = _default_network(run.vm)
+    network = default_network(run.vm)
     config = settings.load()
     nicid = statetable.next_id("nic", config.nic_id_start, config.id_block)
     for _ in range(MAX_PLACEMENT_TRIES):
-        decision = decide_deploy(run.vm, _hosts(run.vm), network, _next_address(network), nicid, startvm)
+        decision = decide_deploy(run.vm, _hosts(run.vm), network, next_address(network), nicid, startvm)
         if decision.error:
             run.fail(*decision.error, decision.final)
             return
@@ -111,24 +110,6 @@ def _hosts(vm: Mapping[str, Any]) -> list[HostLoad]:
 
 def _choose(vm: Mapping[str, Any]) -> HostLoad | None:
     return choose_host(_hosts(vm), *vms.needs(vm))
-
-
-def _default_network(vm: Mapping[str, Any]) -> dict[str, Any]:
-    """The first of the networks the deployment named, else the zone's default guest network."""
-    if vm.get("networkids"):
-        row = statetable.get("network", vm["networkids"][0])
-        if row is not None:
-            return row.as_dict()
-    networks = [r.as_dict() for r in statetable.list_kind("network") if r.as_dict().get("zoneid") == vm["zoneid"]]
-    if not networks:
-        raise LookupError(f"zone {vm['zoneid']} has no guest network")
-    return next((n for n in networks if n.get("isdefault")), networks[0])
-
-
-def _next_address(network: Mapping[str, Any]) -> str:
-    cursor = statetable.next_value(f"ipcursor#{network['id']}", 0)
-    return address_at(network["cidr"], network["gateway"], cursor)
-
 
 
 def abandon(job: JobState, history: Sequence[Event], code: int, text: str, actor: Actor) -> None:

@@ -1,5 +1,6 @@
 """One execution of a VM job: its history, the VM it acts on, who acts; ending it commits the terminal event
-with the VM's new document and its effects in one transaction, then sends the VM's next queued job."""
+with the VM's new document and its effects in one transaction, then sends the VM's next queued job. Also what
+every VM job that places a NIC reads: the VM's network and the next address to try."""
 from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
@@ -13,8 +14,10 @@ from chalicelib.core import vm as vms
 from chalicelib.core.errors import ConcurrencyConflict
 from chalicelib.core.events import Event
 from chalicelib.core.fold import JobState, fold
+from chalicelib.core.placement import address_at
 
 Actor = Mapping[str, str]
+MAX_PLACEMENT_TRIES = 20  # a job decides again after losing a race for a host or an address, this many times
 
 
 class Run:
@@ -51,3 +54,20 @@ def kick_next(vmid: str) -> None:
     row = statetable.get("vm", vmid)
     if row is not None and row.pending:
         send_job(str(min(row.pending)))
+
+
+def default_network(vm: Mapping[str, Any]) -> dict[str, Any]:
+    """The first of the networks the deployment named, else the zone's default guest network."""
+    if vm.get("networkids"):
+        row = statetable.get("network", vm["networkids"][0])
+        if row is not None:
+            return row.as_dict()
+    networks = [r.as_dict() for r in statetable.list_kind("network") if r.as_dict().get("zoneid") == vm["zoneid"]]
+    if not networks:
+        raise LookupError(f"zone {vm['zoneid']} has no guest network")
+    return next((n for n in networks if n.get("isdefault")), networks[0])
+
+
+def next_address(network: Mapping[str, Any]) -> str:
+    cursor = statetable.next_value(f"ipcursor#{network['id']}", 0)
+    return address_at(network["cidr"], network["gateway"], cursor)
