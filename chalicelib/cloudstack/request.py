@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 from urllib.parse import parse_qsl
@@ -59,6 +60,21 @@ class ApiRequest:
         if not _INTEGER.fullmatch(value):
             raise invalid_value(self.command, name.lower(), value)
         return int(value)
+
+    def date(self, name: str) -> str | None:
+        """A CloudStack date (`2026-11-27 10:00:00`, `2026-11-27T10:00:00+0000`, `2026-11-27`) as the ISO UTC
+        form events store; None when absent."""
+        value = self.params.get(name.lower())
+        if not value:
+            return None
+        for fmt in ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d"):
+            try:
+                moment = datetime.strptime(value, fmt)
+            except ValueError:
+                continue
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+            return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        raise invalid_value(self.command, name.lower(), value)
 
     def boolean(self, name: str, default: bool) -> bool:
         value = self.params.get(name.lower())

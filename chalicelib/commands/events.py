@@ -13,7 +13,7 @@ from chalicelib.aws import statetable
 from chalicelib.cloudstack.paging import matches_keyword, paging
 from chalicelib.cloudstack.request import ApiRequest
 from chalicelib.cloudstack.wire import cloudstack_date, list_payload
-from chalicelib.commands.reads import _iso, scope_of
+from chalicelib.commands.reads import scope_of
 from chalicelib.core.accounts import Caller
 from chalicelib.core.errors import invalid_value
 from chalicelib.core.fold import FAILED, JobState, job_from_row
@@ -55,8 +55,9 @@ def list_events(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, A
     level = req.get("level")
     if level is not None and level.upper() not in LEVELS:
         raise invalid_value(req.command, "level", level)
-    start = _iso(req, "startdate") if req.get("startdate") else None
-    end = _end_of(_iso(req, "enddate"), req.get("enddate") or "") if req.get("enddate") else None
+    start = req.date("startdate")
+    end_at = req.date("enddate")
+    end = _end_of(end_at, req.get("enddate") or "") if end_at else None
     scope, hidden = scope_of(req, caller)
     rows = statetable.list_rows("job", scope, statetable.Filter(hide_owners=hidden), newest_first=True)
     jobs = [job_from_row(r.as_dict()) for r in rows]

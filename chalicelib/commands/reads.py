@@ -81,7 +81,7 @@ def list_virtual_machines(req: ApiRequest, caller: Caller, request_id: str) -> d
 def list_async_jobs(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
     page = paging(req)
     scope, hidden = scope_of(req, caller)
-    match = statetable.Filter(created_from=_iso(req, "startdate") if req.get("startdate") else None,
+    match = statetable.Filter(created_from=req.date("startdate"),
                          search=_words(req, "keyword"), hide_owners=hidden)
     rows = statetable.list_rows("job", scope, match, start=page.start, end=page.end(), newest_first=True)
     count = _count(page, rows, lambda: statetable.count_rows("job", scope, match))
@@ -155,18 +155,3 @@ def _count(page: Page, rows: list[Any], count_all: Callable[[], int]) -> int:
     if page.start == 0 and (page.size is None or len(rows) < page.size):
         return len(rows)
     return int(count_all())
-
-
-def _iso(req: ApiRequest, name: str) -> str:
-    """CloudStack dates (`2026-11-27 10:00:00`, `2026-11-27T10:00:00+0000`) as our stored ISO UTC form."""
-    from datetime import datetime, timezone
-
-    value = req.get(name) or ""
-    for fmt in ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d"):
-        try:
-            moment = datetime.strptime(value, fmt)
-        except ValueError:
-            continue
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-        return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    raise invalid_value(req.command, name, value)
