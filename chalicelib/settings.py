@@ -91,6 +91,11 @@ def configure_local(provision_seconds: float, allow_unsigned: bool, rate_limit: 
     os.environ.setdefault("JOBLEDGER_TELEMETRY", "off")  # `serve --log-format json` turns it on
 
 
+def turn_telemetry_on() -> None:
+    """JSON log lines and EMF metrics on stdout, as in deployed stages (`serve --log-format json`)."""
+    os.environ["JOBLEDGER_TELEMETRY"] = "on"
+
+
 def client_keys(key: str | None, secret: str | None) -> tuple[str | None, str | None]:
     """A client's key pair: as given, else the cs tools' variables, else the bootstrap admin's."""
     env = os.environ

@@ -47,8 +47,10 @@ def ensure_port_free(host: str, port: int, another: str = "make run PORT=8081, s
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.log_format == "json":  # before chalicelib is imported: its telemetry reads the setting at import
-        os.environ["JOBLEDGER_TELEMETRY"] = "on"
+    if args.log_format == "json":  # before the stack starts: telemetry reads the setting when first imported
+        from chalicelib import settings
+
+        settings.turn_telemetry_on()
     from jobledger import local
 
     # The handler only records the signal: taking a lock there (Event.set) can deadlock with the main thread
