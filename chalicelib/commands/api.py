@@ -12,6 +12,7 @@ from chalicelib.cloudstack import wire
 from chalicelib.cloudstack.request import ApiRequest, build_request
 from chalicelib.commands import admin, capacity, events, keypairs, lookups, reads, tags, timeline, volumes
 from chalicelib.commands import vm_changes
+from chalicelib.commands.userdata import get_virtual_machine_user_data
 from chalicelib.commands.auth import authenticate, check_rate, check_shape
 from chalicelib.commands.submit import deploy_virtual_machine, reset_ssh_key, vm_command
 from chalicelib.core.accounts import DOMAIN_ADMIN, ROOT_ADMIN, USER, Caller
@@ -57,6 +58,7 @@ COMMANDS: dict[str, Command] = {c.name.lower(): c for c in (
     Command("changeServiceForVirtualMachine", vm_changes.change_service_for_virtual_machine),
     Command("scaleVirtualMachine", vm_changes.scale_virtual_machine),
     Command("recoverVirtualMachine", vm_changes.recover_virtual_machine),
+    Command("getVirtualMachineUserData", get_virtual_machine_user_data),
     Command("listVolumes", volumes.list_volumes),
     Command("createVolume", volumes.create_volume),
     Command("attachVolume", volumes.attach_volume),

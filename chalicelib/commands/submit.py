@@ -4,9 +4,6 @@ A rejected request writes nothing: every check happens before the first write.
 """
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 from typing import Any, Callable
 
 from chalicelib import settings
@@ -15,13 +12,14 @@ from chalicelib.aws.directory import can_see
 from chalicelib.cloudstack.request import ApiRequest, is_id, is_numeric_id
 from chalicelib.commands.auth import guard_of
 from chalicelib.core import effects as fx
+from chalicelib.core import userdata
 from chalicelib.core import vm as vms
 from chalicelib.core.accounts import Caller
-from chalicelib.core.errors import CS_INVALID_PARAMETER_VALUE, ApiError, echo, invalid_value
+from chalicelib.core.errors import ApiError, echo, invalid_value
 from chalicelib.core.events import now_iso
+from chalicelib.core.userdata import UserData
 from chalicelib.runtime.submission import new_job_id, queue_vm_command, submit_job
 MAX_NAME = 63
-USERDATA_GET_LIMIT, USERDATA_POST_LIMIT = 2048, 32768
 
 
 def deploy_virtual_machine(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
@@ -39,7 +37,8 @@ def deploy_virtual_machine(req: ApiRequest, caller: Caller, request_id: str) -> 
         raise invalid_value(req.command, "templateid", templateid)
     disk = _found(rows, "diskoffering", diskofferingid, req, "diskofferingid") if diskofferingid else None
     extra = _placement_choices(req, caller, zoneid, template)
-    extra.update(_userdata(req))
+    data = user_data(req)
+    extra.update(data.fields() if data else {})
     jobid = new_job_id()
     config = settings.load()
     vmid = statetable.next_id("vm", config.vm_id_start, config.id_block)
@@ -48,7 +47,8 @@ def deploy_virtual_machine(req: ApiRequest, caller: Caller, request_id: str) -> 
                     name=name, displayname=displayname)
     vm.update(extra)
     submit_job("deployVirtualMachine", caller.actor(request_id), "VirtualMachine", vmid, req.params,
-               jobid=jobid, extra={"vm": vm}, at=at, effects=[fx.PutVm(vm, add_job=jobid), *guard_of(caller)])
+               jobid=jobid, extra={"vm": vm}, at=at,
+               effects=[fx.PutVm(vm, add_job=jobid), *([data.row()] if data else []), *guard_of(caller)])
     return {"jobid": jobid, "id": vmid}
 
 
@@ -106,23 +106,10 @@ def reset_ssh_key(req: ApiRequest, caller: Caller, request_id: str) -> dict[str,
     return vm_command("resetSSHKeyForVirtualMachine")(req, caller, request_id)
 
 
-def _userdata(req: ApiRequest) -> dict[str, Any]:
-    """Base64 user data, at most 2 KB by GET and 32 KB by POST (CloudStack's limits, decoded).
-
-    Only its size and digest are kept: user data never reaches the log in clear.
-    """
+def user_data(req: ApiRequest) -> UserData | None:
+    """The request's `userdata`, checked (2 KB by GET, 32 KB by POST), or None."""
     raw = req.get("userdata")
-    if not raw:
-        return {}
-    try:
-        decoded = base64.b64decode(raw, validate=True)
-    except (binascii.Error, ValueError):
-        raise ApiError(431, "User data is not base64 encoded", CS_INVALID_PARAMETER_VALUE) from None
-    post = req.method == "POST"
-    if len(decoded) > (USERDATA_POST_LIMIT if post else USERDATA_GET_LIMIT):
-        text = "User data is too long for POST request" if post else "User data is too long for an http GET request"
-        raise ApiError(431, text, CS_INVALID_PARAMETER_VALUE)
-    return {"userdatabytes": len(decoded), "userdatadigest": hashlib.sha256(decoded).hexdigest()}
+    return userdata.checked(raw, req.method == "POST") if raw else None
 
 
 def _names(req: ApiRequest) -> tuple[str | None, str | None]:

@@ -64,9 +64,15 @@ _RULES: dict[tuple[str, str], Plan] = {
 UPDATABLE_STATES = ("Stopped", "Running", "Starting", "Stopping", "Error")
 
 
-def updated(vm: Mapping[str, Any], params: Mapping[str, str]) -> dict[str, Any]:
-    """updateVirtualMachine: displayname, group, haenable; absent parameters leave the VM as it is."""
+def updated(vm: Mapping[str, Any], params: Mapping[str, str],
+            submitted: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """updateVirtualMachine: displayname, group, haenable, and the new user data's size and digest that the
+    job's JobSubmitted recorded; absent parameters leave the VM as it is."""
     out = dict(vm)
+    given = submitted or {}
+    for name in ("userdatabytes", "userdatadigest"):
+        if given.get(name) is not None:
+            out[name] = given[name]
     if params.get("displayname"):
         out["displayname"] = params["displayname"]
     if params.get("group"):

@@ -19,11 +19,13 @@ log = logging.getLogger(__name__)
 
 
 def queue_vm_command(command: str, vmid: str, actor: Mapping[str, str], params: Mapping[str, str],
-                     guard: Sequence[fx.Effect] = ()) -> str:
-    """Record a command on an existing VM as a job queued behind the VM's earlier jobs, and send it."""
+                     guard: Sequence[fx.Effect] = (), *, extra: Mapping[str, Any] | None = None,
+                     effects: Sequence[fx.Effect] = ()) -> str:
+    """Record a command on an existing VM as a job queued behind the VM's earlier jobs, and send it. `extra`:
+    what the job's JobSubmitted carries beyond its loggable parameters (e.g. new user data's digest)."""
     jobid = new_job_id()
-    return submit_job(command, actor, "VirtualMachine", vmid, params, jobid=jobid,
-                      effects=[fx.QueueVmJob(vmid, jobid), *guard])
+    return submit_job(command, actor, "VirtualMachine", vmid, params, jobid=jobid, extra=extra,
+                      effects=[fx.QueueVmJob(vmid, jobid), *effects, *guard])
 
 
 def new_job_id() -> str:

@@ -24,12 +24,13 @@ def reset_ssh_key(run: Run) -> None:
 
 
 def update(run: Run) -> None:
-    """updateVirtualMachine: displayname, group, haenable; nothing it changes takes or gives capacity."""
+    """updateVirtualMachine: displayname, group, haenable, user data (its digest, from the JobSubmitted event:
+    the bytes never reach the log); nothing it changes takes or gives capacity."""
     refusal = vm_rules.update_refusal(run.vm)
     if refusal:
         run.fail(431, refusal)
         return
-    run.finish(vm_rules.updated(run.vm, run.job.params or {}), [])
+    run.finish(vm_rules.updated(run.vm, run.job.params or {}, run.history[0].data), [])
 
 
 def change_offering(run: Run) -> None:

@@ -79,8 +79,9 @@ def process_record(record: Mapping[str, Any]) -> None:
                                      "message": str(record.get("messageId", "")), "trace": message.trace})
 
 
-def run_job(jobid: str, attempt: int, actor: Mapping[str, str]) -> None:
-    """Load the stream, start the job unless it is finished or not its turn, execute it.
+def run_job(jobid: str, attempt: int, actor: Mapping[str, str], *, provision: bool = True) -> None:
+    """Load the stream, start the job unless it is finished or not its turn, execute it. `provision=False`:
+    no hypervisor delay (the API's own runs of commands CloudStack answers synchronously, runtime/inline).
 
     A redelivered message changes nothing: the stream decides. A message that arrives before its turn is set
     aside: the VM's previous job sends it again when it finishes (and the sweeper if that send is lost).
@@ -108,7 +109,7 @@ def run_job(jobid: str, attempt: int, actor: Mapping[str, str]) -> None:
         else:
             tenant_jobs.execute(job, history, actor)
         return
-    delay = settings.load().provision_seconds
+    delay = settings.load().provision_seconds if provision else 0
     if delay:
         time.sleep(delay)  # the hypervisor's time to do the work (local stack realism)
     vm_jobs.execute(job, history, vm.as_dict(), actor)

@@ -11,6 +11,7 @@ from typing import Any, Mapping
 from jobledger.audit.replay import Rebuilt
 from jobledger.audit.table import UNEXPLAINED_KINDS, Key, Row
 from chalicelib.cloudstack.wire import job_result_payload
+from chalicelib.core import userdata
 from chalicelib.core.fold import job_from_row
 from chalicelib.core.rows import HEAD_KIND
 
@@ -44,8 +45,8 @@ def shown(value: Any) -> str:
 def compare(rebuilt: Rebuilt, stored: Mapping[Key, Row]) -> list[Divergence]:
     """Every row either side holds (counters and rate windows aside), field by field; then the API's view."""
     replayed = rebuilt.table.rows
-    keys = {k for k in (*replayed, *stored) if k[0] not in UNEXPLAINED_KINDS and k[0] != HEAD_KIND}
-    out: list[Divergence] = []
+    keys = {k for k in (*replayed, *stored) if k[0] not in (*UNEXPLAINED_KINDS, HEAD_KIND, userdata.KIND)}
+    out: list[Divergence] = _userdata_rows(stored, rebuilt.userdata_digests)
     for kind, id_ in sorted(keys, key=_order):
         mine, theirs = replayed.get((kind, id_)), stored.get((kind, id_))
         if mine is None or theirs is None:
@@ -95,6 +96,21 @@ def _secret(apikey: str, stored: Row, digest: str | None) -> list[Divergence]:
         return []
     return [Divergence("apikey", apikey, "data.secret", "a secret" if secret else ABSENT,
                        f"the secret whose digest is {digest}" if digest else "no digest in the log")]
+
+
+def _userdata_rows(stored: Mapping[Key, Row], digests: set[str]) -> list[Divergence]:
+    """User data is not in the log: each stored row must hold the bytes its id is the digest of, and be user data
+    the log says was given. A missing row is not drift: a stack rebuilt from its log has none (the API says
+    so when asked for it)."""
+    out = []
+    for (kind, digest), row in sorted(stored.items()):
+        if kind != userdata.KIND:
+            continue
+        if not userdata.row_matches(digest, (row.get("data") or {}).get("userdata")):
+            out.append(Divergence(kind, digest, "data.userdata", "bytes of another digest", f"bytes of {digest}"))
+        elif digest not in digests:
+            out.append(Divergence(kind, digest, "row", "present", "no such user data in the log"))
+    return out
 
 
 def _job_answer(jobid: str, stored: Row, replayed: Row) -> list[Divergence]:

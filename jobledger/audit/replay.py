@@ -31,6 +31,7 @@ class Rebuilt:
     streams: int = 0
     events: int = 0
     secret_digests: dict[str, str] = field(default_factory=dict)  # api key -> digest the log recorded
+    userdata_digests: set[str] = field(default_factory=set)  # user data the log says was given (core/userdata)
     nic_ids: dict[str, set[str]] = field(default_factory=dict)  # network -> every NIC id given in it
     max_ids: dict[str, int] = field(default_factory=dict)  # volume, sshkeypair -> the highest id the log used
 
@@ -108,6 +109,8 @@ def _effects(out: Rebuilt, e: ev.Event) -> list[fx.Effect]:
     if e.type not in ev.JOB_EVENT_TYPES:
         return directory_effects(e, out.table)
     _note_ids(out, e.data)
+    if e.type == ev.JOB_SUBMITTED:
+        _note_userdata(out, e.data)
     return [*_job_effects(out, e), *job_resource_effects(e.data, out.table)]
 
 
@@ -118,6 +121,13 @@ def _note_ids(out: Rebuilt, data: Mapping[str, Any]) -> None:
         for doc in docs:
             if str(doc.get("id", "")).isdigit():
                 out.max_ids[kind] = max(out.max_ids.get(kind, 0), int(doc["id"]))
+
+
+def _note_userdata(out: Rebuilt, data: Mapping[str, Any]) -> None:
+    """A deploy's VM document, or an update's JobSubmitted, names the digest of the user data it was given."""
+    for digest in ((data.get("vm") or {}).get("userdatadigest"), data.get("userdatadigest")):
+        if digest:
+            out.userdata_digests.add(str(digest))
 
 
 def _job_effects(out: Rebuilt, e: ev.Event) -> list[fx.Effect]:

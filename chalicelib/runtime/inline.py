@@ -1,0 +1,54 @@
+"""Commands CloudStack answers synchronously but jobledger records as jobs (updateVirtualMachine,
+changeServiceForVirtualMachine, recoverVirtualMachine): the API runs the job itself, in the request, and answers
+its result, so the change is still an event in the VM's turn that the audit replays.
+
+The job is submitted as any other (recorded, then its message sent), then run here at once. If a worker takes
+the message first, the job stream decides who starts it (one JobStarted per attempt); if an earlier job holds
+the VM's turn, the request waits for the job to end, at most `SYNC_WAIT_SECONDS` (well inside API Gateway's
+29 s). A job still queued then is not lost: it ends in the VM's turn and `queryAsyncJobResult` shows it.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Callable
+
+from chalicelib.aws import eventlog
+from chalicelib.core.errors import ApiError
+from chalicelib.core.events import job_stream
+from chalicelib.core.fold import SUCCEEDED, JobState, fold
+from chalicelib.runtime import worker
+
+log = logging.getLogger(__name__)
+
+SYNC_WAIT_SECONDS = 10.0
+FIRST_POLL, LONGEST_POLL = 0.02, 0.25
+
+
+def run_now(jobid: str, request_id: str, *, wait: float | None = None,
+            sleep: Callable[[float], None] | None = None, clock: Callable[[], float] | None = None) -> JobState:
+    """Run a submitted job in this request and answer its end state; ApiError 530 if it has not ended within
+    `wait` seconds (it stays queued and ends in its turn)."""
+    sleep, clock = sleep or time.sleep, clock or time.monotonic
+    try:
+        worker.run_job(jobid, 1, {"worker": "api", "request": request_id}, provision=False)
+    except Exception:  # noqa: BLE001 - a worker (or the sweeper) finishes what this run could not
+        log.exception("job %s: the inline run failed; waiting for a worker to end it", jobid)
+    deadline, pause = clock() + (SYNC_WAIT_SECONDS if wait is None else wait), FIRST_POLL
+    while True:
+        job = fold(jobid, eventlog.load_stream(job_stream(jobid)))
+        if job.finished:
+            return job
+        if clock() >= deadline:
+            raise ApiError(530, f"Job {jobid} is still waiting for the virtual machine's earlier jobs; it will run "
+                                f"in its turn: follow it with queryAsyncJobResult")
+        sleep(pause)
+        pause = min(pause * 1.5, LONGEST_POLL)
+
+
+def result_or_error(job: JobState) -> dict[str, Any]:
+    """A sync command's answer: the job's result, or its failure as the command's error response."""
+    if job.status == SUCCEEDED:
+        return dict(job.result or {})
+    result = job.result or {}
+    raise ApiError(int(job.resultcode or 530), str(job.errortext or result.get("errortext") or "internal error"))
