@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+from chalicelib import settings
 from chalicelib.aws import eventlog, statetable
 from chalicelib.aws.queue import send_job
 from chalicelib.cloudstack.wire import cloudstack_date
@@ -69,5 +70,8 @@ def default_network(vm: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def next_address(network: Mapping[str, Any]) -> str:
-    cursor = statetable.next_value(f"ipcursor#{network['id']}", 0)
+    """The address at the network's next cursor position, from a block of positions leased per container (as ids
+    are): the cursor item takes one write per block, not one per deploy. The lease row decides who has an address;
+    the cursor only says where to try."""
+    cursor = int(statetable.next_id(f"ipcursor#{network['id']}", 0, settings.load().id_block))
     return address_at(network["cidr"], network["gateway"], cursor)
