@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from chalicelib.cloudstack.request import ApiRequest
+from chalicelib.cloudstack.wire import cloudstack_date
 from chalicelib.core.errors import CS_INVALID_PARAMETER_VALUE, ApiError
 
 MAX_PAGE_SIZE = 500  # CloudStack's default.page.size
@@ -69,7 +70,7 @@ def shape(kind: str, item: Mapping[str, Any], created: str | None = None) -> dic
     """An inventory item in its response's field order, with CloudStack's defaults for what is not configured."""
     merged = {**DEFAULTS.get(kind, {}), **item}
     if created and "created" in FIELDS[kind]:
-        merged.setdefault("created", created)
+        merged["created"] = cloudstack_date(created)  # CloudStack's form, which strict clients parse (Go SDK)
     return {name: merged[name] for name in FIELDS[kind] if merged.get(name) is not None}
 
 

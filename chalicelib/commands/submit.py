@@ -12,7 +12,9 @@ from chalicelib.aws.directory import can_see
 from chalicelib.cloudstack.request import ApiRequest, is_id, is_numeric_id
 from chalicelib.commands.auth import guard_of
 from chalicelib.core import effects as fx
+from chalicelib.core import keypairs as kp
 from chalicelib.core import userdata
+from chalicelib.core import volume as vols
 from chalicelib.core import vm as vms
 from chalicelib.core.accounts import Caller
 from chalicelib.core.errors import ApiError, echo, invalid_value
@@ -27,7 +29,7 @@ def deploy_virtual_machine(req: ApiRequest, caller: Caller, request_id: str) -> 
     zoneid, offeringid, templateid = (_id(req, p) for p in ("zoneid", "serviceofferingid", "templateid"))
     diskofferingid = _id(req, "diskofferingid") if req.get("diskofferingid") else None
     startvm = req.boolean("startvm", True)
-    name, displayname = _names(req)
+    name, displayname = vm_names(req)
     rows = statetable.get_many([("zone", zoneid), ("serviceoffering", offeringid), ("template", templateid)]
                           + ([("diskoffering", diskofferingid)] if diskofferingid else []))
     zone = _found(rows, "zone", zoneid, req, "zoneid")
@@ -36,7 +38,9 @@ def deploy_virtual_machine(req: ApiRequest, caller: Caller, request_id: str) -> 
     if template.get("zoneid") not in (None, "-1", zoneid):
         raise invalid_value(req.command, "templateid", templateid)
     disk = _found(rows, "diskoffering", diskofferingid, req, "diskofferingid") if diskofferingid else None
+    _no_groups(req)
     extra = _placement_choices(req, caller, zoneid, template)
+    extra.update(_deploy_details(req, template))
     data = user_data(req)
     extra.update(data.fields() if data else {})
     jobid = new_job_id()
@@ -85,18 +89,50 @@ def _placement_choices(req: ApiRequest, caller: Caller, zoneid: str, template: d
             if network is None or network.as_dict().get("zoneid") != zoneid:
                 raise invalid_value(req.command, "networkids", n)
         out["networkids"] = ids
-    if req.get("keypair"):
+    if req.get("keypair") or req.get("keypairs"):
         out["keypair"] = own_keypair(req, caller)
     return out
 
 
+def _deploy_details(req: ApiRequest, template: dict[str, Any]) -> dict[str, Any]:
+    """`group` (up to 255 characters) and `rootdisksize` (GB, not smaller than the template, at most 1024)."""
+    out: dict[str, Any] = {}
+    group = req.get("group")
+    if group:
+        if len(group) > 255:
+            raise invalid_value(req.command, "group", group[:32] + "…")
+        out["group"] = group
+    size = req.integer("rootdisksize")
+    if size is not None:
+        template_gb = -(-int(template.get("size") or 0) // vols.GB)
+        if size < template_gb:
+            raise ApiError(431, f"Root disk size {size} GB is smaller than the template size {template_gb} GB")
+        if size > vols.MAX_CUSTOM_GB:
+            raise invalid_value(req.command, "rootdisksize", str(size))
+        out["rootdisksize"] = size
+    return out
+
+
+def _no_groups(req: ApiRequest) -> None:
+    """jobledger has no security or affinity groups (their lists are empty): naming one is naming a missing
+    one, which CloudStack refuses too."""
+    for name in ("securitygroupids", "securitygroupnames", "affinitygroupids", "affinitygroupnames"):
+        value = req.get(name)
+        if value and value.strip(","):
+            raise invalid_value(req.command, name, value.split(",")[0][:64])
+
+
 def own_keypair(req: ApiRequest, caller: Caller) -> str:
-    """`keypair` must name one of the caller's own key pairs (another account's reads as missing)."""
+    """`keypair`, or `keypairs` (CloudStack 4.17+, a list: jobledger keeps one key pair per VM), must name one of
+    the caller's own key pairs (another account's reads as missing)."""
     from chalicelib.commands.keypairs import find
 
-    name = req.require("keypair")
+    param = "keypair" if req.get("keypair") else "keypairs"
+    if param == "keypairs" and len([n for n in req.require(param).split(",") if n.strip()]) != 1:
+        raise ApiError(431, "jobledger gives a virtual machine one SSH key pair: name one in keypairs")
+    name = kp.named(req.params) or req.require(param)
     if len(name) > 255 or find(caller, name) is None:
-        raise invalid_value(req.command, "keypair", name)
+        raise invalid_value(req.command, param, name)
     return name
 
 
@@ -112,7 +148,7 @@ def user_data(req: ApiRequest) -> UserData | None:
     return userdata.checked(raw, req.method == "POST") if raw else None
 
 
-def _names(req: ApiRequest) -> tuple[str | None, str | None]:
+def vm_names(req: ApiRequest) -> tuple[str | None, str | None]:
     """CloudStack's rule for `name`: a hostname label (letters, digits, hyphens; not starting with a digit)."""
     name = req.get("name") or None
     if name is not None and not _is_hostname(name):

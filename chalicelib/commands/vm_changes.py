@@ -14,7 +14,7 @@ from chalicelib.aws import statetable
 from chalicelib.aws.directory import can_see
 from chalicelib.cloudstack.request import ApiRequest, is_id, is_numeric_id
 from chalicelib.commands.auth import guard_of
-from chalicelib.commands.submit import user_data
+from chalicelib.commands.submit import user_data, vm_names
 from chalicelib.core import effects as fx
 from chalicelib.core.accounts import Caller
 from chalicelib.core.errors import invalid_value
@@ -25,8 +25,10 @@ MAX_TEXT = 255
 
 
 def update_virtual_machine(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
-    """displayname, group (each up to 255 characters), haenable (true/false), userdata (base64, as on deploy:
-    its bytes in their own row, its digest in the job's JobSubmitted and then in the VM's document)."""
+    """name (a hostname; the VM must be Stopped), displayname, group (each up to 255 characters), haenable
+    (true/false), userdata (base64, as on deploy: its bytes in their own row, its digest in the job's
+    JobSubmitted and then in the VM's document)."""
+    vm_names(req)
     for name in ("displayname", "group"):
         value = req.get(name)
         if value is not None and len(value) > MAX_TEXT:
@@ -57,18 +59,18 @@ def recover_virtual_machine(req: ApiRequest, caller: Caller, request_id: str) ->
 def _run(command: str, req: ApiRequest, caller: Caller, request_id: str, *,
          extra: Mapping[str, Any] | None = None, effects: Sequence[fx.Effect] = ()) -> dict[str, Any]:
     """Sync in CloudStack: the job runs in this request; its result (the `virtualmachine`) is the answer."""
-    jobid = _queue(command, req, caller, request_id, extra=extra, effects=effects)["jobid"]
+    jobid = _queue(command, req, caller, request_id, extra=extra, effects=effects, send=False)["jobid"]
     return result_or_error(run_now(jobid, request_id))
 
 
-def _queue(command: str, req: ApiRequest, caller: Caller, request_id: str, *,
-           extra: Mapping[str, Any] | None = None, effects: Sequence[fx.Effect] = ()) -> dict[str, Any]:
+def _queue(command: str, req: ApiRequest, caller: Caller, request_id: str, *, extra: Mapping[str, Any] | None = None,
+           effects: Sequence[fx.Effect] = (), send: bool = True) -> dict[str, Any]:
     vmid = req.require("id")
     row = statetable.get("vm", vmid) if is_numeric_id(vmid) else None
     if row is None or not can_see(caller, row.as_dict()):  # another account's VM reads as a missing one
         raise invalid_value(req.command, "id", vmid)
     return {"jobid": queue_vm_command(command, vmid, caller.actor(request_id), req.params, guard_of(caller),
-                                      extra=extra, effects=effects)}
+                                      extra=extra, effects=effects, send=send)}
 
 
 def _offering(req: ApiRequest) -> None:

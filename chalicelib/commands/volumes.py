@@ -72,7 +72,9 @@ def attach_volume(req: ApiRequest, caller: Caller, request_id: str) -> dict[str,
     row = statetable.get("vm", vmid) if is_numeric_id(vmid) else None
     if row is None or not can_see(caller, row.as_dict()):
         raise invalid_value(req.command, "virtualmachineid", vmid)
-    req.integer("deviceid")
+    refusal = vols.device_refusal(req.integer("deviceid"))
+    if refusal:
+        raise ApiError(431, refusal)
     # the VM's state is checked in the job's turn (its earlier commands may change it); the rest now
     refusal = vols.attach_refusal(volume, dict(row.as_dict(), state="Stopped"))
     if refusal:

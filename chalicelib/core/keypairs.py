@@ -70,3 +70,11 @@ def delete_effects(doc: Mapping[str, Any]) -> list[fx.Effect]:
 
 def view(doc: Mapping[str, Any]) -> dict[str, Any]:
     return {k: doc[k] for k in FIELDS if doc.get(k) is not None}
+
+
+def named(params: Mapping[str, str]) -> str | None:
+    """The key pair a request names: `keypair`, or the one name of `keypairs` (checked on submission)."""
+    if params.get("keypair"):
+        return params["keypair"]
+    names = [n.strip() for n in (params.get("keypairs") or "").split(",") if n.strip()]
+    return names[0] if names else None

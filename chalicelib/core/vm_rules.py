@@ -69,6 +69,8 @@ def updated(vm: Mapping[str, Any], params: Mapping[str, str],
     """updateVirtualMachine: displayname, group, haenable, and the new user data's size and digest that the
     job's JobSubmitted recorded; absent parameters leave the VM as it is."""
     out = dict(vm)
+    if params.get("name"):
+        out["name"] = params["name"]
     given = submitted or {}
     for name in ("userdatabytes", "userdatadigest"):
         if given.get(name) is not None:
@@ -82,10 +84,13 @@ def updated(vm: Mapping[str, Any], params: Mapping[str, str],
     return out
 
 
-def update_refusal(vm: Mapping[str, Any]) -> str | None:
-    if vm["state"] in UPDATABLE_STATES:
-        return None
-    return f"Unable to update virtual machine id = {vm['id']} because it is in state {vm['state']}"
+def update_refusal(vm: Mapping[str, Any], params: Mapping[str, str] | None = None) -> str | None:
+    if vm["state"] not in UPDATABLE_STATES:
+        return f"Unable to update virtual machine id = {vm['id']} because it is in state {vm['state']}"
+    name = (params or {}).get("name")
+    if name and name != vm.get("name") and vm["state"] != "Stopped":
+        return f"Unable to change the name of virtual machine id = {vm['id']}: stop it first (state {vm['state']})"
+    return None
 
 
 def with_offering(vm: Mapping[str, Any], offering: Mapping[str, Any]) -> dict[str, Any]:

@@ -29,7 +29,9 @@ HOLDING_STATES = ("Allocated", "Ready", "Destroy")
 
 
 def root_volume(volid: str, vm: Mapping[str, Any], template: Mapping[str, Any], at: str) -> dict[str, Any]:
-    out = _owned(volid, f"ROOT-{vm['id']}", "ROOT", vm, int(template.get("size") or 0), at)
+    """The template's size, or the deployment's `rootdisksize` (GB, checked not smaller on submission)."""
+    size = int(vm["rootdisksize"]) * GB if vm.get("rootdisksize") else int(template.get("size") or 0)
+    out = _owned(volid, f"ROOT-{vm['id']}", "ROOT", vm, size, at)
     out.update(deviceid=0, templateid=template["id"], templatename=template["name"],
                serviceofferingid=vm["serviceofferingid"], serviceofferingname=vm["serviceofferingname"])
     return attached_to(out, vm, 0, at)
@@ -68,6 +70,35 @@ def holds(volume: Mapping[str, Any] | None) -> int:
     if not volume or volume.get("state") not in HOLDING_STATES:
         return 0
     return int(volume.get("size") or 0)
+
+
+MAX_DEVICE_ID = 15
+
+
+def device_refusal(wanted: int | None) -> str | None:
+    """An `attachVolume deviceid` CloudStack refuses before looking at the VM."""
+    if wanted is None:
+        return None
+    if wanted == 0:
+        return "deviceId can't be 0, which is used by Root device"
+    if wanted == CD_ROM_DEVICE:
+        return f"deviceId can't be {CD_ROM_DEVICE}, which is used by the CD-ROM"
+    if not 1 <= wanted <= MAX_DEVICE_ID:
+        return f"deviceId should be 1 ~ {MAX_DEVICE_ID}"
+    return None
+
+
+def chosen_device(volumes: Sequence[Mapping[str, Any]], wanted: int | None) -> int | str:
+    """The device a data disk attaches as: `wanted` when free, else the lowest free one; a refusal (text) when
+    the wanted device is taken or the VM has all its data disks."""
+    device = next_device(volumes)
+    if device is None:
+        return f"The specified VM already has the maximum number of data disks ({MAX_DATA_DISKS})."
+    if wanted is None:
+        return device
+    if any(int(v.get("deviceid", -1)) == wanted for v in volumes):
+        return f"Device id {wanted} is already in use by the virtual machine"
+    return wanted
 
 
 def next_device(volumes: Sequence[Mapping[str, Any]]) -> int | None:

@@ -2,10 +2,11 @@
 changeServiceForVirtualMachine, recoverVirtualMachine): the API runs the job itself, in the request, and answers
 its result, so the change is still an event in the VM's turn that the audit replays.
 
-The job is submitted as any other (recorded, then its message sent), then run here at once. If a worker takes
-the message first, the job stream decides who starts it (one JobStarted per attempt); if an earlier job holds
-the VM's turn, the request waits for the job to end, at most `SYNC_WAIT_SECONDS` (well inside API Gateway's
-29 s). A job still queued then is not lost: it ends in the VM's turn and `queryAsyncJobResult` shows it.
+The job is recorded as any other but not sent: it runs here at once. If an earlier job holds the VM's turn, that
+job sends this one when it ends (as for every queued VM job) and the request waits for it to end, at most
+`SYNC_WAIT_SECONDS` (well inside API Gateway's 29 s). A job still queued then is not lost: it ends in the VM's
+turn and `queryAsyncJobResult` shows it; if this run dies, the sweeper sends it. Should a worker get the job
+at the same moment, the job stream decides who starts it (the loser steps aside).
 """
 from __future__ import annotations
 

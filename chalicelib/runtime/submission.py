@@ -20,12 +20,12 @@ log = logging.getLogger(__name__)
 
 def queue_vm_command(command: str, vmid: str, actor: Mapping[str, str], params: Mapping[str, str],
                      guard: Sequence[fx.Effect] = (), *, extra: Mapping[str, Any] | None = None,
-                     effects: Sequence[fx.Effect] = ()) -> str:
+                     effects: Sequence[fx.Effect] = (), send: bool = True) -> str:
     """Record a command on an existing VM as a job queued behind the VM's earlier jobs, and send it. `extra`:
     what the job's JobSubmitted carries beyond its loggable parameters (e.g. new user data's digest)."""
     jobid = new_job_id()
     return submit_job(command, actor, "VirtualMachine", vmid, params, jobid=jobid, extra=extra,
-                      effects=[fx.QueueVmJob(vmid, jobid), *effects, *guard])
+                      effects=[fx.QueueVmJob(vmid, jobid), *effects, *guard], send=send)
 
 
 def new_job_id() -> str:
@@ -36,10 +36,12 @@ def new_job_id() -> str:
 def submit_job(command: str, actor: Mapping[str, str], instancetype: str, instanceid: str,
                params: Mapping[str, str], *, jobid: str | None = None, extra: Mapping[str, Any] | None = None,
                at: str | None = None, effects: Sequence[fx.Effect] = (),
-               record: Callable[[fx.Also], object] | None = None) -> str:
+               record: Callable[[fx.Also], object] | None = None, send: bool = True) -> str:
     """The one way a job is accepted: JobSubmitted, its effects and the job's summary row in one transaction,
     then its message. `record` commits instead when the submission carries another aggregate's event (the
-    revocation of deleteAccount and disableUser): it is handed what must ride in its transaction."""
+    revocation of deleteAccount and disableUser): it is handed what must ride in its transaction.
+    `send=False`: the caller runs the job itself (runtime/inline); the VM's earlier job sends it when it ends,
+    and the sweeper if that run dies."""
     jobid = jobid or new_job_id()
     [event] = chained(None, [jobs.submitted(jobid, command, actor, instancetype, instanceid, params, extra, at)])
     also = fx.Also([event], [*effects, fx.PutJob(job_row(fold(jobid, [event])))])
@@ -48,7 +50,8 @@ def submit_job(command: str, actor: Mapping[str, str], instancetype: str, instan
     else:
         record(also)
     telemetry.job_accepted(jobid, command, actor.get("accountid", ""), f"{instancetype} {instanceid}")
-    enqueue(jobid)
+    if send:
+        enqueue(jobid)
     return jobid
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from chalicelib import settings
 from chalicelib.aws import eventlog, statetable
 from chalicelib.core import effects as fx
+from chalicelib.core import keypairs
 from chalicelib.core import vm as vms
 from chalicelib.core import vm_rules
 from chalicelib.core.errors import ConcurrencyConflict, InsufficientCapacity
@@ -20,13 +21,13 @@ def reset_ssh_key(run: Run) -> None:
     if run.vm["state"] != "Stopped":
         run.fail(431, f"vm id = {run.vm['id']} should be stopped to do SSH Key reset")
         return
-    run.finish(dict(run.vm, keypair=(run.job.params or {}).get("keypair")), [])
+    run.finish(dict(run.vm, keypair=keypairs.named(run.job.params or {})), [])
 
 
 def update(run: Run) -> None:
     """updateVirtualMachine: displayname, group, haenable, user data (its digest, from the JobSubmitted event:
     the bytes never reach the log); nothing it changes takes or gives capacity."""
-    refusal = vm_rules.update_refusal(run.vm)
+    refusal = vm_rules.update_refusal(run.vm, run.job.params or {})
     if refusal:
         run.fail(431, refusal)
         return

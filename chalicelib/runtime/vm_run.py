@@ -11,6 +11,7 @@ from chalicelib.aws.queue import send_job
 from chalicelib.cloudstack.wire import cloudstack_date
 from chalicelib.core import effects as fx
 from chalicelib.core import jobs
+from chalicelib.core import tags as tg
 from chalicelib.core import vm as vms
 from chalicelib.core.errors import ConcurrencyConflict
 from chalicelib.core.events import Event
@@ -30,7 +31,8 @@ class Run:
     def finish(self, final: Mapping[str, Any], effects: list[fx.Effect], *, volumes: Sequence[Mapping[str, Any]] = (),
                result: Mapping[str, Any] | None = None) -> None:
         """`volumes`: the documents of the volumes the job changed (the audit replays them from the event)."""
-        result = result or {"virtualmachine": vms.public_view(final, cloudstack_date)}
+        result = result or {"virtualmachine": vms.public_view(dict(final, tags=current_tags(str(final["id"]))),
+                                                              cloudstack_date)}
         extra: dict[str, Any] = {"vm": dict(final), **({"volumes": [dict(v) for v in volumes]} if volumes else {})}
         self._commit(jobs.completed(self.job, result, self.actor, extra), final, effects)
 
@@ -48,6 +50,13 @@ class Run:
             if not fold(self.job.jobid, eventlog.load_stream(event.stream)).finished:
                 raise
         kick_next(str(final["id"]))
+
+
+def current_tags(vmid: str) -> list[dict[str, Any]]:
+    """The VM's tags as its job result shows them (as CloudStack's does: clients such as Ansible compare them to
+    decide whether to tag)."""
+    row = statetable.get("tags", tg.row_id("UserVm", vmid))
+    return tg.views(row.as_dict()) if row is not None else []
 
 
 def kick_next(vmid: str) -> None:

@@ -69,11 +69,10 @@ def attach(run: Run) -> None:
     params = run.job.params or {}
     volume = _volume(str(params.get("id")))
     refusal = vols.attach_refusal(volume, run.vm) if volume else "Unable to find volume"
-    device = vols.next_device(volumes_of(run.vm)) if refusal is None else None
-    if refusal is None and device is None:
-        refusal = f"The specified VM already has the maximum number of data disks ({vols.MAX_DATA_DISKS})."
-    if refusal is not None or volume is None or device is None:
-        run.fail(431, refusal or "")
+    wanted = int(params["deviceid"]) if str(params.get("deviceid") or "").isdigit() else None
+    device = vols.chosen_device(volumes_of(run.vm), wanted) if refusal is None else refusal
+    if isinstance(device, str) or volume is None:
+        run.fail(431, str(device))
         return
     after = vols.changed(volume, vols.attached_to(volume, run.vm, device, now_iso()))
     _finish_on_vm(run, volume, after)

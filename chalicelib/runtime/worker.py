@@ -10,6 +10,7 @@ from chalicelib import settings
 from chalicelib.aws import eventlog, statetable
 from chalicelib.aws.queue import JobMessage
 from chalicelib.core import jobs
+from chalicelib.core.errors import ConcurrencyConflict
 from chalicelib.core.events import job_stream
 from chalicelib.core.fold import fold
 from chalicelib.runtime import resource_jobs, tenant_jobs, vm_jobs
@@ -101,7 +102,11 @@ def run_job(jobid: str, attempt: int, actor: Mapping[str, str], *, provision: bo
         if not vm_jobs.is_turn(job, vm):
             log.info("job %s waits for an earlier job on vm %s", jobid, job.instanceid)
             return
-    job, started = eventlog.commit_job(jobid, events, jobs.start(job, attempt, actor))
+    try:
+        job, started = eventlog.commit_job(jobid, events, jobs.start(job, attempt, actor))
+    except ConcurrencyConflict:  # another run started it meanwhile (the API's own run, a redelivery): it goes on
+        log.info("job %s was started by another run", jobid)
+        return
     history = [*events, *started]
     if vm is None:
         if job.instancetype in resource_jobs.INSTANCE_TYPES:

@@ -1,6 +1,7 @@
 """Ansible's cloudstack collection (ngine_io.cloudstack 2.5.0), unchanged, run by `ansible-playbook` against the
-local stack: zone info, a registered key pair, a VM's lifecycle with ssh_key, tags and a network, its info with
-its volumes, a data volume created and attached, an account created; then the log replays clean.
+local stack: zone info, a registered key pair, a VM's lifecycle with ssh_key, user_data, tags and a network, its
+info with its volumes, a data volume created and attached, a change of service offering (stop, the sync
+changeServiceForVirtualMachine, start), an account created; then the log replays clean.
 
 Fails when Ansible cannot run; skips only when the collection cannot be fetched because the registry is
 unreachable (see tests/e2e/ansible_collection.py).
@@ -37,6 +38,7 @@ PLAYBOOK = """
       ssh_key: deployer
       networks: [guest]
       tags: [{key: role, value: web}]
+      user_data: "#cloud-config\\nruncmd: [echo hello]\\n"
   tasks:
     - ngine_io.cloudstack.cs_zone_info: {zone: San Jose 1}
       register: zones
@@ -50,6 +52,11 @@ PLAYBOOK = """
       register: stopped
     - ngine_io.cloudstack.cs_instance: {name: web-1, zone: San Jose 1, state: started}
       register: started
+    - ngine_io.cloudstack.cs_instance:
+        <<: *vm
+        service_offering: Medium Instance
+        force: true
+      register: scaled
     - ngine_io.cloudstack.cs_volume: {name: data-1, zone: San Jose 1, disk_offering: Small, vm: web-1,
                                       state: attached}
       register: volume
@@ -70,7 +77,7 @@ PLAYBOOK = """
     - ansible.builtin.copy:
         dest: "{{ results_file }}"
         content: "{{ {'zones': zones, 'keypair': keypair, 'created': created, 'again': again, 'stopped': stopped,
-                      'started': started, 'volume': volume, 'info': info, 'account': account,
+                      'started': started, 'scaled': scaled, 'volume': volume, 'info': info, 'account': account,
                       'expunged': expunged} | to_json }}"
 """
 
@@ -94,6 +101,8 @@ def test_ansible_cloudstack_collection_drives_the_local_stack(stack: Stack, coll
     assert created["default_ip"].startswith("10.1.1.")
     assert not results["again"]["changed"]  # the same description of the VM changes nothing
     assert (results["stopped"]["state"], results["started"]["state"]) == ("Stopped", "Running")
+    scaled = results["scaled"]
+    assert scaled["changed"] and (scaled["service_offering"], scaled["state"]) == ("Medium Instance", "Running")
     volume = results["volume"]
     assert volume["changed"] and (volume["vm"], volume["type"], volume["size"]) == ("web-1", "DATADISK", 5 << 30)
     [instance] = results["info"]["instances"]
@@ -105,7 +114,11 @@ def test_ansible_cloudstack_collection_drives_the_local_stack(stack: Stack, coll
 
 def _check_the_stack_after(stack: Stack) -> None:
     status, body = stack.json(command="listVirtualMachines", listall="true")
-    assert [v["state"] for v in body["listvirtualmachinesresponse"]["virtualmachine"]] == ["Expunging"]
+    [vm] = body["listvirtualmachinesresponse"]["virtualmachine"]
+    assert vm["state"] == "Expunging"
+    status, body = stack.json(command="getVirtualMachineUserData", virtualmachineid=vm["id"])
+    given = body["getvirtualmachineuserdataresponse"]["virtualmachineuserdata"]["userdata"]
+    assert base64.b64decode(given) == b"#cloud-config\nruncmd: [echo hello]\n"
     status, body = stack.json(command="listVolumes", name="data-1")
     [data] = body["listvolumesresponse"]["volume"]
     assert "virtualmachineid" not in data  # expunging the VM detached its data disk

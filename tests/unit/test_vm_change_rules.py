@@ -39,3 +39,11 @@ def test_only_a_destroyed_vm_is_recovered():
     assert vm_rules.recover_refusal(dict(VM, state="Destroyed")) is None
     for state in ("Stopped", "Running", "Expunging", "Error"):
         assert vm_rules.recover_refusal(dict(VM, state=state))
+
+
+def test_a_rename_needs_a_stopped_vm_and_update_takes_the_submitted_user_data_digest():
+    assert "stop it first" in (vm_rules.update_refusal(dict(VM, state="Running"), {"name": "b"}) or "")
+    assert vm_rules.update_refusal(dict(VM, state="Stopped"), {"name": "b"}) is None
+    assert vm_rules.update_refusal(dict(VM, state="Running", name="b"), {"name": "b"}) is None
+    out = vm_rules.updated(VM, {"name": "b"}, {"userdatadigest": "d", "userdatabytes": 3, "other": 1})
+    assert (out["name"], out["userdatadigest"], out["userdatabytes"]) == ("b", "d", 3) and "other" not in out

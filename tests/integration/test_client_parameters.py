@@ -1,0 +1,84 @@
+"""Parameters Terraform's CloudStack provider (and CloudStack 4.17+ clients) send, on moto: deploy `group`,
+`rootdisksize`, `keypairs`, security/affinity groups (jobledger has none), updateVirtualMachine `name`,
+attachVolume `deviceid`, and inventory dates in CloudStack's form."""
+from __future__ import annotations
+
+import re
+
+from tests.integration.test_volumes import GB, audit_is_clean, deployed, finished, volumes
+
+
+def refusal(cloud, **params: str) -> str:
+    status, body = cloud.call(**params)
+    error = next(iter(body.values()))
+    assert (status, error["errorcode"]) == (431, 431), body
+    return str(error["errortext"])
+
+
+def deploy_refusal(cloud, **params: str) -> str:
+    return refusal(cloud, command="deployVirtualMachine", zoneid="1", serviceofferingid="1", templateid="1", **params)
+
+
+def test_deploy_takes_group_rootdisksize_and_a_single_keypairs(cloud):
+    cloud.ok(command="createSSHKeyPair", name="ops")
+    vmid = deployed(cloud, group="web", rootdisksize="30", keypairs="ops")
+    vm = cloud.ok(command="listVirtualMachines", id=vmid)["virtualmachine"][0]
+    assert (vm["group"], vm["keypair"]) == ("web", "ops")
+    [root] = volumes(cloud, virtualmachineid=vmid)
+    assert (root["type"], root["size"]) == ("ROOT", 30 * GB)
+    audit_is_clean()
+
+
+def test_deploy_refuses_what_it_cannot_honour_and_writes_nothing(cloud):
+    cloud.ok(command="createSSHKeyPair", name="ops")
+    cloud.ok(command="createSSHKeyPair", name="dev")
+    assert "smaller than the template size 20 GB" in deploy_refusal(cloud, rootdisksize="10")
+    assert "rootdisksize" in deploy_refusal(cloud, rootdisksize="2000")
+    assert "rootdisksize" in deploy_refusal(cloud, rootdisksize="ten")
+    assert "one SSH key pair" in deploy_refusal(cloud, keypairs="ops,dev")
+    assert "keypairs" in deploy_refusal(cloud, keypairs="nobody")
+    assert "securitygroupids" in deploy_refusal(cloud, securitygroupids="5")
+    assert "affinitygroupnames" in deploy_refusal(cloud, affinitygroupnames="spread")
+    assert "group" in deploy_refusal(cloud, group="g" * 256)
+    assert cloud.ok(command="listVirtualMachines", listall="true").get("count", 0) == 0
+    assert cloud.ok(command="listAsyncJobs", listall="true").get("count", 0) == 0
+
+
+def test_reset_ssh_key_takes_keypairs_too(cloud):
+    cloud.ok(command="createSSHKeyPair", name="ops")
+    vmid = deployed(cloud)
+    assert finished(cloud, cloud.ok(command="stopVirtualMachine", id=vmid)["jobid"])["jobstatus"] == 1
+    job = finished(cloud, cloud.ok(command="resetSSHKeyForVirtualMachine", id=vmid, keypairs="ops")["jobid"])
+    assert job["jobstatus"] == 1 and job["jobresult"]["virtualmachine"]["keypair"] == "ops"
+    audit_is_clean()
+
+
+def test_update_renames_a_stopped_vm_only(cloud):
+    vmid = deployed(cloud)
+    assert "stop it first" in refusal(cloud, command="updateVirtualMachine", id=vmid, name="web-2")
+    assert "valid hostname" in next(iter(cloud.call(command="updateVirtualMachine", id=vmid,
+                                                     name="9 lives")[1].values()))["errortext"]
+    assert finished(cloud, cloud.ok(command="stopVirtualMachine", id=vmid)["jobid"])["jobstatus"] == 1
+    vm = cloud.ok(command="updateVirtualMachine", id=vmid, name="web-2")["virtualmachine"]
+    assert vm["name"] == "web-2"
+    assert cloud.ok(command="listVirtualMachines", name="web-2")["virtualmachine"][0]["id"] == vmid
+    audit_is_clean()
+
+
+def test_attach_volume_honours_a_free_deviceid(cloud):
+    vmid = deployed(cloud)
+    ids = [cloud.ok(command="createVolume", name=f"d{n}", zoneid="1", diskofferingid="1")["id"] for n in range(2)]
+    cloud.run_worker()
+    for wanted, text in (("0", "used by Root device"), ("3", "CD-ROM"), ("16", "1 ~ 15")):
+        assert text in refusal(cloud, command="attachVolume", id=ids[0], virtualmachineid=vmid, deviceid=wanted)
+    job = finished(cloud, cloud.ok(command="attachVolume", id=ids[0], virtualmachineid=vmid, deviceid="5")["jobid"])
+    assert job["jobresult"]["volume"]["deviceid"] == 5
+    taken = finished(cloud, cloud.ok(command="attachVolume", id=ids[1], virtualmachineid=vmid,
+                                     deviceid="5")["jobid"])
+    assert taken["jobstatus"] == 2 and "Device id 5 is already in use" in taken["jobresult"]["errortext"]
+    audit_is_clean()
+
+
+def test_inventory_dates_are_cloudstacks(cloud):
+    template = cloud.ok(command="listTemplates", templatefilter="executable")["template"][0]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}", template["created"]), template["created"]
