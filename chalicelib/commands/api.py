@@ -77,6 +77,8 @@ COMMANDS: dict[str, Command] = {c.name.lower(): c for c in (
     Command("listJobEvents", timeline.list_job_events),  # jobledger extension: a job's stream as stored
     Command("listVirtualMachines", reads.list_virtual_machines),
     Command("listHosts", capacity.list_hosts, (ROOT_ADMIN,)),
+    Command("listPods", capacity.list_pods, (ROOT_ADMIN,)),
+    Command("listClusters", capacity.list_clusters, (ROOT_ADMIN,)),
     Command("listZones", reads.inventory_list("zone")),
     Command("listServiceOfferings", reads.inventory_list("serviceoffering")),
     Command("listDiskOfferings", reads.inventory_list("diskoffering")),

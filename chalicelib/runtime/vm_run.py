@@ -30,10 +30,17 @@ class Run:
 
     def finish(self, final: Mapping[str, Any], effects: list[fx.Effect], *, volumes: Sequence[Mapping[str, Any]] = (),
                result: Mapping[str, Any] | None = None) -> None:
-        """`volumes`: the documents of the volumes the job changed (the audit replays them from the event)."""
-        result = result or {"virtualmachine": vms.public_view(dict(final, tags=current_tags(str(final["id"]))),
-                                                              cloudstack_date)}
+        """`volumes`: the documents of the volumes the job changed (the audit replays them from the event). The
+        result shows the VM's tags; an expunged VM's tags go with it (CloudStack removes a resource's tags), the
+        emptied tag row riding in the event as a tag job's do."""
         extra: dict[str, Any] = {"vm": dict(final), **({"volumes": [dict(v) for v in volumes]} if volumes else {})}
+        row = statetable.get("tags", tg.row_id("UserVm", str(final["id"])))
+        old = row.as_dict() if row is not None else None
+        shown = tg.views(old) if old else []
+        if old and final.get("state") == "Expunging":
+            gone = tg.tag_row("UserVm", str(final["id"]), old, [], old)
+            effects, extra["tagrows"], shown = [*effects, *tg.tag_effects(old, gone)], [gone], []
+        result = result or {"virtualmachine": vms.public_view(dict(final, tags=shown), cloudstack_date)}
         self._commit(jobs.completed(self.job, result, self.actor, extra), final, effects)
 
     def fail(self, code: int, text: str, final: Mapping[str, Any] | None = None,
@@ -50,13 +57,6 @@ class Run:
             if not fold(self.job.jobid, eventlog.load_stream(event.stream)).finished:
                 raise
         kick_next(str(final["id"]))
-
-
-def current_tags(vmid: str) -> list[dict[str, Any]]:
-    """The VM's tags as its job result shows them (as CloudStack's does: clients such as Ansible compare them to
-    decide whether to tag)."""
-    row = statetable.get("tags", tg.row_id("UserVm", vmid))
-    return tg.views(row.as_dict()) if row is not None else []
 
 
 def kick_next(vmid: str) -> None:

@@ -75,3 +75,18 @@ def test_tags_are_created_listed_filtered_shown_and_deleted(cloud):
     # an untagged VM answers `"tags":[]` as CloudStack 4.x does (Ansible sets tags only on a resource with the key)
     assert cloud.ok(command="listVirtualMachines", id=first)["virtualmachine"][0]["tags"] == []
     audit_is_clean()
+
+
+def test_an_expunged_vms_tags_go_with_it_and_job_results_show_tags(cloud):
+    from tests.integration.test_volumes import audit_is_clean, deployed, finished
+
+    vmid = deployed(cloud)
+    tagged = cloud.ok(command="createTags", resourcetype="UserVm", resourceids=vmid, **{"tags[0].key": "role",
+                                                                                          "tags[0].value": "web"})
+    assert finished(cloud, tagged["jobid"])["jobstatus"] == 1
+    stop = finished(cloud, cloud.ok(command="stopVirtualMachine", id=vmid)["jobid"])
+    assert [(t["key"], t["value"]) for t in stop["jobresult"]["virtualmachine"]["tags"]] == [("role", "web")]
+    gone = finished(cloud, cloud.ok(command="destroyVirtualMachine", id=vmid, expunge="true")["jobid"])
+    assert gone["jobstatus"] == 1 and gone["jobresult"]["virtualmachine"]["tags"] == []
+    assert cloud.ok(command="listTags", resourceid=vmid).get("count", 0) == 0
+    audit_is_clean()
