@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -45,6 +46,10 @@ class Growth:
     busy: int = 0  # jobs submitted and not yet seen finished
     first_query_ms: float = 0.0
     last_query_ms: float = 0.0
+    stack_cpu_s: float = 0.0  # CPU seconds of the stack's processes (serve and its children) while clients ran
+    child_cpu_s: float = 0.0  # of which serve's children (the emulator's process)
+    client_cpu_s: float = 0.0  # CPU seconds of this process (the clients) meanwhile
+    load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average when the clients start and end
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -83,14 +88,41 @@ def run_once(clients: int, jobs: int, workers: int, inventory: Path) -> Growth:
         growth.first_query_ms = query_p50(first, str(job["jobid"]))
         threads = [threading.Thread(target=deploy_until, args=(Client(url, run), growth, jobs)) for _ in range(clients)]
         growth.ended[0] = time.perf_counter()  # windows start when the clients do
+        cpu, mine, load = tree_cpu_seconds(process.pid), time.process_time(), os.getloadavg()[0]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
+        now = tree_cpu_seconds(process.pid)
+        growth.stack_cpu_s, growth.child_cpu_s = now[0] - cpu[0], now[1] - cpu[1]
+        growth.client_cpu_s = time.process_time() - mine
+        growth.load = (load, os.getloadavg()[0])
         growth.last_query_ms = query_p50(first, str(job["jobid"]))
         return growth
     finally:
         stop_stack(process)
+
+
+def tree_cpu_seconds(pid: int) -> tuple[float, float]:
+    """User + system CPU seconds of a process and its live descendants so far, and of the descendants alone
+    (Linux /proc)."""
+    ticks, parents = os.sysconf("SC_CLK_TCK"), {}
+    stats: dict[int, list[str]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            stats[int(entry.name)], parents[int(entry.name)] = fields, int(fields[1])
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [p for p, pp in parents.items() if pp == parent and p not in tree]
+        tree.update(children)
+        frontier += children
+    cpu = {p: (int(stats[p][11]) + int(stats[p][12])) / ticks for p in tree if p in stats}
+    return sum(cpu.values()), sum(cpu.values()) - cpu.get(pid, 0.0)
 
 
 def windows(growth: Growth) -> list[float]:
@@ -105,9 +137,13 @@ def report(results: list[Growth], jobs: int, workers: int, label: str) -> str:
         rates = windows(g)
         rows.append((g.clients, len(g.ended), g.failed, " · ".join(f"{r:.1f}" for r in rates),
                      f"{len(g.ended) / (max(g.ended) - min(g.ended)):.1f}", f"{rates[-1] / rates[0]:.2f}",
-                     f"{g.first_query_ms:.1f} → {g.last_query_ms:.1f}"))
+                     f"{g.first_query_ms:.1f} → {g.last_query_ms:.1f}",
+                     "{:.0f} ({:.0f} / {:.0f}) / {:.0f}".format(*(s * 1000 / (len(g.ended) - 1) for s in (
+                         g.stack_cpu_s, g.stack_cpu_s - g.child_cpu_s, g.child_cpu_s, g.client_cpu_s))),
+                     f"{g.load[0]:.1f} → {g.load[1]:.1f}"))
     header = ("clients", "jobs", "failed", f"jobs/s per window of {WINDOW} jobs", "jobs/s overall",
-              "last ÷ first window", "queryAsyncJobResult job 1 p50 ms (start → end)")
+              "last ÷ first window", "queryAsyncJobResult job 1 p50 ms (start → end)",
+              "CPU ms per job: stack (API+workers / emulator) / clients", "load average (start → end)")
     return (f"{label}: `serve --provision-seconds 0 --workers {workers}`, one host with room for 100,000 VMs; "
             f"each client deploys and polls each job to its end (first poll after {POLL_FIRST * 1000:.0f} ms, "
             f"x1.5 up to {POLL_MAX * 1000:.0f} ms), {jobs} jobs a run.\n\n{table(header, rows)}\n")

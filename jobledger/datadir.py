@@ -9,14 +9,14 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 
-from jobledger.journal import Journal, JournalDamaged, Record, read_journal, sync_directory
+from jobledger.journal import (DataDirUnusable, Journal, JournalDamaged, Record, Restored, read_journal,
+                              sync_directory)
 from jobledger.moto_dynamodb import Touched
 from jobledger.moto_views import get_item, place
 
@@ -31,18 +31,8 @@ IMAGED = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "Tr
 ITEM_WRITES = frozenset({IMAGES, "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems",
                          "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"})
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/")
+__all__ = ["DataDir", "DataDirUnusable", "Restored", "images", "apply_images", "load_item", "call"]
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
-
-class DataDirUnusable(Exception):
-    """The data dir cannot be restored or is in use; the message is one line that names the file."""
-
-
-@dataclass
-class Restored:
-    items: int = 0  # from the snapshot
-    records: int = 0  # replayed from the journal
-    events: int = 0  # items of the events table afterwards
 
 
 class DataDir:

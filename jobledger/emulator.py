@@ -9,16 +9,17 @@ from __future__ import annotations
 import io
 import json
 import logging
-import socket
 import threading
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
 from jobledger import moto_dynamodb
+from jobledger.moto_responses import Dispatcher
 from jobledger.datadir import DataDir, Restored
+from jobledger.tcp import without_nagle
 
 log = logging.getLogger(__name__)
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -78,23 +79,13 @@ def _refuse(start_response: Callable[..., Any], why: str) -> list[bytes]:
     return [json.dumps({"__type": "com.amazonaws.dynamodb.v20120810#InternalServerError", "message": why}).encode()]
 
 
-def without_nagle(server: Any) -> None:
-    """Send small writes at once on every accepted connection: the servers write headers and body apart, and
-    Nagle's algorithm holds the body until the client's delayed ACK (40 ms a request on a kept-alive connection)."""
-    accept = server.get_request
-
-    def get_request() -> tuple[socket.socket, Any]:
-        connection, address = accept()
-        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return connection, address
-
-    server.get_request = get_request
-
-
 class KeepAliveHandler(MotoRequestHandler):
     """Answers with a Content-Length and keeps the client's connection open: werkzeug closes every connection,
     and a new TCP connection, server thread and 10 ms drain per DynamoDB request cost more than the request.
     Requests this cannot frame safely (chunked bodies, Expect, HEAD) get werkzeug's own handling, which closes."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Not logged (werkzeug's request log is off): werkzeug would format the line before dropping it."""
 
     def run_wsgi(self) -> None:
         length = self.headers.get("Content-Length", "0")
@@ -131,7 +122,7 @@ class Emulator:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, data_dir: str | Path | None = None) -> None:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         moto_dynamodb.install()
-        moto = DomainDispatcherApplication(create_backend_app)
+        moto = Dispatcher(create_backend_app)
         self.data = DataDir(data_dir, moto) if data_dir is not None else None
         self.gate = OneDynamoRequestAtATime(moto, self.data)
         self.server = make_server(host, port, self.gate, threaded=True, request_handler=KeepAliveHandler)
@@ -149,6 +140,12 @@ class Emulator:
             self.restored = self.data.restore(events_table)
         self.thread.start()
         return self
+
+    def compact(self) -> None:
+        """With a data dir: snapshot every table now, so that a start restores without replaying the journal."""
+        if self.data is not None:
+            with self.gate.lock:
+                self.data.compact()
 
     def stop(self) -> None:
         self.server.shutdown()

@@ -10,6 +10,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+class DataDirUnusable(Exception):
+    """The data dir cannot be restored or is in use; the message is one line that names the file."""
+
+
+@dataclass
+class Restored:
+    """What a start found in the data dir."""
+
+    items: int = 0  # from the snapshot
+    records: int = 0  # replayed from the journal
+    events: int = 0  # items of the events table afterwards
+
+
 class JournalDamaged(Exception):
     """A record that is not the journal's last one does not read back: the journal cannot be trusted."""
 

@@ -1,5 +1,6 @@
-"""The local stack: moto for DynamoDB and SQS, Chalice's local server for app.py, and worker threads that
-long-poll SQS and call the very handler Lambda calls, with the same event shape (jobledger/workers.py)."""
+"""The local stack: moto for DynamoDB and SQS in a process of its own (jobledger/emulator_process.py), and in
+this one Chalice's local server for app.py and worker threads that long-poll SQS and call the very handler
+Lambda calls, with the same event shape (jobledger/workers.py)."""
 from __future__ import annotations
 
 import logging
@@ -37,16 +38,21 @@ def start(host: str = "127.0.0.1", port: int = 8080, emulator_url: str | None = 
     from chalicelib import settings
 
     settings.configure_local(provision_seconds, allow_unsigned, rate_limit)
-    # Every request hops between threads (client, API, emulator, worker) of this one process; handing the GIL
-    # over after 1 ms instead of 5 shortens each hop when a worker is busy (bench/RESULTS.md, growth).
+    # Every request hops between threads (API, worker) of this process; handing the GIL over after 1 ms instead
+    # of 5 shortens each hop when a worker is busy (bench/RESULTS.md, growth).
     sys.setswitchinterval(0.001)
     emulator, fresh_import = None, False
     if emulator_url is None:
-        from jobledger.emulator import Emulator
+        from jobledger.emulator_process import EmulatorProcess
 
         fresh_import = begin_import(data_dir) if data_dir else False
-        emulator = Emulator(data_dir=data_dir).start(settings.load().events_table)
-        emulator_url = emulator.url
+        emulator = EmulatorProcess(data_dir, settings.load().events_table)
+        try:
+            import app  # noqa: F401  # while the emulator's process starts
+            emulator_url = emulator.ready().url
+        except BaseException:
+            emulator.stop()
+            raise
     settings.set_endpoint(emulator_url)
     try:
         restored = recover(data_dir, emulator, fresh_import) if data_dir else None
@@ -81,7 +87,7 @@ def _start_http(host: str, port: int) -> Any:
     from chalice.local import create_local_server
 
     from app import app
-    from jobledger.emulator import without_nagle
+    from jobledger.tcp import without_nagle
 
     server = create_local_server(app, Config(chalice_stage="local"), host, port).server
     without_nagle(server)

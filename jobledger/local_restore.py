@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from jobledger.audit.restore import Imported
-    from jobledger.emulator import Emulator
+    from jobledger.journal import Restored
 
 IMPORT_PENDING = "import.pending"
 
@@ -19,6 +19,16 @@ class Recovered:
     events: int
     unfinished: list[str]  # jobs sent to the queue again (their messages died with the old process)
     source: str  # what they were read from
+
+
+class RestoringEmulator(Protocol):
+    """What `recover` needs of an emulator, whether it runs in this process (jobledger.emulator) or in its own
+    (jobledger.emulator_process)."""
+
+    @property
+    def restored(self) -> Restored | None: ...
+
+    def compact(self) -> None: ...
 
 
 def begin_import(data_dir: str) -> bool:
@@ -36,7 +46,7 @@ def begin_import(data_dir: str) -> bool:
     return True
 
 
-def recover(data_dir: str, emulator: Emulator | None, fresh_import: bool = False) -> Recovered | None:
+def recover(data_dir: str, emulator: RestoringEmulator | None, fresh_import: bool = False) -> Recovered | None:
     """After the emulator restored its journal: send the unfinished jobs' messages again. Or import
     DIR/events.jsonl (a data dir of an older version, or an emulator started elsewhere, which keeps no journal)."""
     found = emulator.restored if emulator is not None else None
@@ -46,9 +56,8 @@ def recover(data_dir: str, emulator: Emulator | None, fresh_import: bool = False
         detail = f"snapshot of {found.items:,} items + {found.records:,} journal records"
         return Recovered(found.events, requeue_unfinished(), f"{data_dir} ({detail})")
     imported = restore_log(data_dir)
-    if emulator is not None and emulator.data is not None:
-        with emulator.gate.lock:
-            emulator.data.compact()  # the import is in a snapshot before it stops being pending
+    if emulator is not None:
+        emulator.compact()  # the import is in a snapshot before it stops being pending
         (Path(data_dir) / IMPORT_PENDING).unlink(missing_ok=True)
     if imported is None:
         return None

@@ -266,3 +266,43 @@ def test_random_writes_leave_the_same_table_and_indexes() -> None:
 def test_only_the_pinned_moto_version_gets_the_fast_backend(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(moto_dynamodb.moto, "__version__", "9.9.9")
     assert moto_dynamodb.install_possible() is False
+
+
+def every_type(n: int) -> dict[str, Any]:
+    """An item with every kind of attribute value, nested ones included (the answers' serializer, moto_responses)."""
+    return {"kind": {"S": "mixed"}, "id": {"S": f"{n:04d}"}, "s": {"S": f"text {n} é"}, "n": {"N": f"{n}.5"},
+            "b": {"B": bytes([n, 0, 255])}, "ss": {"SS": ["x", f"y{n}"]}, "ns": {"NS": ["1", str(n + 2)]},
+            "bs": {"BS": [b"\x00", bytes([n + 1])]}, "null": {"NULL": True}, "yes": {"BOOL": n % 2 == 0},
+            "empty": {"S": ""}, "list": {"L": [{"S": "a"}, {"N": "2"}, {"M": {"deep": {"L": [{"B": b"\x01"}]}}}]},
+            "map": {"M": {"inner": {"M": {"flag": {"BOOL": False}, "none": {"NULL": True}}}, "l": {"L": []}}}}
+
+
+def test_every_attribute_type_is_answered_as_moto_answers_it() -> None:
+    def case(db: Any) -> list[Any]:
+        state_table(db)
+        key = {"kind": {"S": "mixed"}, "id": {"S": "0001"}}
+        out = [call(db.put_item, TableName="state", Item=every_type(n), ReturnConsumedCapacity="TOTAL")
+               for n in range(1, 4)]
+        out.append(call(db.put_item, TableName="state", Item=every_type(1), ReturnValues="ALL_OLD"))
+        out.append(call(db.get_item, TableName="state", Key=key, ConsistentRead=True))
+        out.append(call(db.get_item, TableName="state", Key=key, ProjectionExpression="#m.inner, b, list[2]",
+                        ExpressionAttributeNames={"#m": "map"}))
+        out.append(call(db.query, TableName="state", KeyConditionExpression="kind = :k",
+                        ExpressionAttributeValues={":k": {"S": "mixed"}}, Limit=2, ReturnConsumedCapacity="INDEXES"))
+        out.append(call(db.scan, TableName="state"))
+        for values in ("ALL_NEW", "ALL_OLD", "UPDATED_NEW", "UPDATED_OLD", "NONE"):
+            out.append(call(db.update_item, TableName="state", Key=key, ReturnValues=values,
+                            UpdateExpression="SET n = n + :one, b = :b ADD ss :s REMOVE #null",
+                            ExpressionAttributeNames={"#null": "null"},
+                            ExpressionAttributeValues={":one": {"N": "1"}, ":b": {"B": b"\xfe"}, ":s": {"SS": ["z"]}}))
+        out.append(call(db.transact_get_items, TransactItems=[{"Get": {"TableName": "state", "Key": key}}]))
+        out.append(call(db.batch_get_item, RequestItems={"state": {"Keys": [key]}}))
+        out.append(call(db.transact_write_items, TransactItems=[
+            {"ConditionCheck": {"TableName": "state", "Key": key, "ConditionExpression": "attribute_not_exists(s)",
+                                "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}]))
+        out.append(call(db.delete_item, TableName="state", Key=key, ReturnValues="ALL_OLD"))
+        out.append(call(db.describe_table, TableName="state")["Table"]["KeySchema"])
+        return out
+
+    answers = both(case)
+    assert answers[4]["Item"]["b"] == {"B": bytes([1, 0, 255])}
