@@ -19,7 +19,9 @@ from chalicelib.core import vm as vms
 from chalicelib.core.accounts import Caller
 from chalicelib.core.errors import ApiError, echo, invalid_value
 from chalicelib.core.events import now_iso
+from chalicelib.core.placement import address_refusal
 from chalicelib.core.userdata import UserData
+from chalicelib.runtime.vm_run import default_network
 from chalicelib.runtime.submission import new_job_id, queue_vm_command, submit_job
 MAX_NAME = 63
 
@@ -91,7 +93,25 @@ def _placement_choices(req: ApiRequest, caller: Caller, zoneid: str, template: d
         out["networkids"] = ids
     if req.get("keypair") or req.get("keypairs"):
         out["keypair"] = own_keypair(req, caller)
+    if req.get("ipaddress"):
+        out["ipaddress"] = _free_address(req, zoneid, out.get("networkids"))
     return out
+
+
+def _free_address(req: ApiRequest, zoneid: str, networkids: list[str] | None) -> str:
+    """`ipaddress`: an address of the VM's first network (the named one, else the zone's default), not leased
+    now (a deploy that loses it to another before its job runs fails 431)."""
+    ip = req.get("ipaddress") or ""
+    try:
+        network = default_network({"networkids": networkids, "zoneid": zoneid})
+    except LookupError:
+        raise invalid_value(req.command, "ipaddress", ip) from None
+    refusal = address_refusal(network, ip)
+    if refusal:
+        raise ApiError(431, refusal)
+    if statetable.get("lease", fx.lease_id(str(network["id"]), ip)) is not None:
+        raise ApiError(431, f"IP address {ip} is already in use in network {network.get('name', network['id'])}")
+    return ip
 
 
 def _deploy_details(req: ApiRequest, template: dict[str, Any]) -> dict[str, Any]:

@@ -59,6 +59,21 @@ def decide_deploy(vm: Mapping[str, Any], hosts: Sequence[HostLoad], network: Map
     return Decision(vms.placed(vm, host.host, [nic], "Running"), [*effects, fx.ReserveCapacity(host.id, cpu, memory)])
 
 
+def address_refusal(network: Mapping[str, Any], ip: str) -> str | None:
+    """Why a requested address cannot be a VM's in the network (None when it can): an IPv4 address of the
+    network's CIDR, neither its network nor its broadcast address nor its gateway."""
+    try:
+        address = ipaddress.IPv4Address(ip)
+    except ValueError:
+        return f"{ip[:45]} is not an IPv4 address"
+    net = ipaddress.ip_network(str(network["cidr"]), strict=False)
+    if address not in net or address in (net.network_address, net.broadcast_address):
+        return f"IP address {address} is not in the range of network {network.get('name', network['id'])}"
+    if str(address) == str(network["gateway"]):
+        return f"IP address {address} is the gateway of network {network.get('name', network['id'])}"
+    return None
+
+
 def address_count(cidr: str, gateway: str) -> int:
     """How many addresses of the network can be leased: its hosts less the gateway."""
     network = ipaddress.ip_network(cidr, strict=False)

@@ -39,8 +39,10 @@ def deploy(run: Run) -> None:
     network = default_network(run.vm)
     config = settings.load()
     nicid = statetable.next_id("nic", config.nic_id_start, config.id_block)
+    wanted = run.vm.get("ipaddress")  # the deployment asked for this address: no other will do
     for _ in range(MAX_PLACEMENT_TRIES):
-        decision = decide_deploy(run.vm, _hosts(run.vm), network, next_address(network), nicid, startvm)
+        decision = decide_deploy(run.vm, _hosts(run.vm), network, str(wanted or next_address(network)), nicid,
+                                 startvm)
         if decision.error:
             run.fail(*decision.error, decision.final)
             return
@@ -51,7 +53,14 @@ def deploy(run: Run) -> None:
         except eventlog.StorageFull:
             run.fail(jobs.CAPACITY_ERROR, jobs.capacity_text(str(run.vm["id"])), vms.with_state(run.vm, "Error"))
             return
-        except (InsufficientCapacity, eventlog.IpTaken) as exc:
+        except eventlog.IpTaken as exc:
+            if wanted:
+                run.fail(431, f"Unable to deploy virtual machine id = {run.vm['id']}: IP address {wanted} is "
+                              f"already in use in network {network.get('name', network['id'])}",
+                         vms.with_state(run.vm, "Error"))
+                return
+            log.info("job %s: retrying placement (%s)", run.job.jobid, exc)
+        except InsufficientCapacity as exc:
             log.info("job %s: retrying placement (%s)", run.job.jobid, exc)
     raise ConcurrencyConflict(f"job {run.job.jobid}: placement kept losing races")
 

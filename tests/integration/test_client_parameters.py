@@ -82,3 +82,27 @@ def test_attach_volume_honours_a_free_deviceid(cloud):
 def test_inventory_dates_are_cloudstacks(cloud):
     template = cloud.ok(command="listTemplates", templatefilter="executable")["template"][0]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}", template["created"]), template["created"]
+
+
+def test_deploy_takes_a_free_ipaddress_of_its_network(cloud):
+    vmid = deployed(cloud, ipaddress="10.1.1.50")
+    vm = cloud.ok(command="listVirtualMachines", id=vmid)["virtualmachine"][0]
+    assert vm["nic"][0]["ipaddress"] == "10.1.1.50"
+    assert "already in use" in deploy_refusal(cloud, ipaddress="10.1.1.50")
+    for wrong, text in (("10.1.2.5", "not in the range"), ("10.1.1.1", "gateway"), ("10.1.1.255", "not in the range"),
+                        ("10.1.1.0", "not in the range"), ("fe80::1", "not an IPv4 address"), ("x" * 200, "IPv4")):
+        assert text in deploy_refusal(cloud, ipaddress=wrong)
+    audit_is_clean()
+
+
+def test_two_deploys_racing_for_one_address_one_wins_the_other_fails_holding_nothing(cloud):
+    first = cloud.deploy(ipaddress="10.1.1.60")  # both accepted: neither job has run yet
+    second = cloud.deploy(ipaddress="10.1.1.60")
+    cloud.run_worker()
+    assert cloud.job(first["jobid"])["jobstatus"] == 1
+    lost = cloud.job(second["jobid"])
+    assert lost["jobstatus"] == 2 and lost["jobresultcode"] == 431
+    assert "IP address 10.1.1.60 is already in use" in lost["jobresult"]["errortext"]
+    vm = cloud.ok(command="listVirtualMachines", id=second["id"])["virtualmachine"][0]
+    assert vm["state"] == "Error" and "hostid" not in vm
+    audit_is_clean()

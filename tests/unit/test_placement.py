@@ -31,3 +31,15 @@ def test_addresses_skip_the_network_the_gateway_and_broadcast_and_wrap():
 def test_a_gateway_in_the_middle_is_skipped():
     seen = [address_at("192.168.0.0/29", "192.168.0.4", i) for i in range(5)]
     assert seen == ["192.168.0.1", "192.168.0.2", "192.168.0.3", "192.168.0.5", "192.168.0.6"]
+
+
+def test_a_requested_address_must_be_a_host_address_of_the_network_other_than_its_gateway():
+    from chalicelib.core.placement import address_refusal
+
+    network = {"id": "205", "name": "guest", "cidr": "10.1.1.0/24", "gateway": "10.1.1.1"}
+    assert address_refusal(network, "10.1.1.2") is None and address_refusal(network, "10.1.1.254") is None
+    assert "gateway" in (address_refusal(network, "10.1.1.1") or "")
+    for outside in ("10.1.1.0", "10.1.1.255", "10.1.2.2"):
+        assert "not in the range of network guest" in (address_refusal(network, outside) or "")
+    for wrong in ("", "10.1.1", "010.1.1.2", "::1", "10.1.1.2 "):
+        assert "not an IPv4 address" in (address_refusal(network, wrong) or ""), wrong
