@@ -9,7 +9,6 @@ every write). Parsing and answering the wire protocol stay moto's; any other mot
 from __future__ import annotations
 
 import copy
-import functools
 import logging
 from typing import Any, Callable
 
@@ -26,9 +25,8 @@ from moto.dynamodb.exceptions import (
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
-from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 
-from jobledger import moto_responses
+from jobledger import moto_expressions, moto_responses
 from jobledger.moto_views import IndexMap, Key, TableView, get_item, hash_attr, place, signature
 
 PINNED_MOTO = "5.2.5"  # the version whose internals this module was read against (requirements-dev.txt)
@@ -254,24 +252,6 @@ def collected() -> Touched | None:
     return out
 
 
-# moto parses an UpdateExpression two or three times per request (once to check its placeholders, once to apply
-# it), ≈15 % of an UpdateItem. The tree depends on the expression's text alone (names and values stay placeholders
-# in it), and moto never changes it in place: its validator deep-copies it before resolving placeholders. So the
-# fast backend parses each text once (failures are not kept: a bad expression is refused at every call).
-_moto_make = UpdateExpressionParser.make.__func__  # type: ignore[attr-defined]
-
-
-@functools.lru_cache(maxsize=4096)
-def parsed_update(expression: str) -> Any:
-    return _moto_make(UpdateExpressionParser, expression)
-
-
-def _make(cls: type, expression: str) -> Any:
-    if cls is UpdateExpressionParser and dynamodb_backends.backend is FastDynamoDBBackend:
-        return parsed_update(expression)
-    return _moto_make(cls, expression)  # plain moto (the comparison tests' reference) parses every time
-
-
 def install_possible() -> bool:
     return bool(moto.__version__ == PINNED_MOTO)
 
@@ -283,7 +263,8 @@ def install() -> bool:
         log.warning("moto %s is not %s: the emulator keeps moto's own DynamoDB backend (slower as tables grow)",
                     moto.__version__, PINNED_MOTO)
         return False
-    UpdateExpressionParser.make = classmethod(_make)
+    moto_expressions.install(lambda: dynamodb_backends.backend is FastDynamoDBBackend)
+    moto_responses.install()
     if dynamodb_backends.backend is not FastDynamoDBBackend:
         dynamodb_backends.backend = FastDynamoDBBackend
         dynamodb_backends.clear()  # backends made before were of moto's class; they are made again on use

@@ -12,11 +12,14 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 
-from jobledger import moto_dynamodb
+from jobledger import moto_dynamodb, moto_expressions, moto_responses
 from jobledger.moto_dynamodb import FastDynamoDBBackend
 
 Case = Callable[[Any], list[Any]]
 pytestmark = pytest.mark.skipif(not moto_dynamodb.install_possible(), reason="another moto version: plain moto")
+# The emulator's expression cache, on while the fast backend serves (as `moto_dynamodb.install()` sets it up).
+moto_expressions.install(lambda: dynamodb_backends.backend is FastDynamoDBBackend)
+moto_responses.install()
 
 
 @contextmanager
@@ -306,3 +309,40 @@ def test_every_attribute_type_is_answered_as_moto_answers_it() -> None:
 
     answers = both(case)
     assert answers[4]["Item"]["b"] == {"B": bytes([1, 0, 255])}
+
+
+COUNT = "SET #v = if_not_exists(#v, :zero) + :n, seen = list_append(if_not_exists(seen, :empty), :l)"
+UPDATES = [  # (expression, names, values): each text comes back with other values and names
+    (COUNT, {"#v": "value"},
+     lambda i: {":zero": {"N": "0"}, ":n": {"N": str(i)}, ":empty": {"L": []}, ":l": {"L": [{"N": str(i)}]}}),
+    (COUNT, {"#v": "other"},
+     lambda i: {":zero": {"N": "5"}, ":n": {"N": "-1"}, ":empty": {"L": []}, ":l": {"L": [{"S": "x"}]}}),
+    ("SET doc.#k = :s, doc.nested.deep = :m REMOVE gone ADD tags :t, hits :one",
+     {"#k": "key"}, lambda i: {":s": {"S": f"v{i}"}, ":m": {"M": {"a": {"N": str(i)}}}, ":t": {"SS": [f"t{i}", "u"]},
+                                 ":one": {"N": "1"}}),
+    ("DELETE tags :t SET gone = :g", None, lambda i: {":t": {"SS": [f"t{i - 1}"]}, ":g": {"BOOL": True}}),
+    ("SET doc = :m", None, lambda i: {":m": {"M": {"nested": {"M": {}}, "key": {"S": "k"}}}}),
+    ("SET #v = #v - :n", {"#v": "value"}, lambda i: {":n": {"S": "not a number"}}),  # refused at each call
+    ("SET #v = = :n", {"#v": "value"}, lambda i: {":n": {"N": "1"}}),  # a syntax error, each time
+]
+
+
+def test_update_expressions_give_moto_answers_whatever_the_values_and_names() -> None:
+    def case(db: Any) -> list[Any]:
+        state_table(db)
+        out = []
+        for i in range(1, 4):
+            for n, (expression, names, values) in enumerate(UPDATES):
+                extra: dict[str, Any] = {"ExpressionAttributeNames": names} if names else {}
+                key = {"kind": {"S": "counter"}, "id": {"S": str(n % 3)}}
+                out.append(call(db.update_item, TableName="state", Key=key, UpdateExpression=expression,
+                                ExpressionAttributeValues=values(i), ReturnValues="ALL_NEW", **extra))
+                out.append(call(db.transact_write_items, TransactItems=[{"Update": {
+                    "TableName": "state", "Key": {"kind": {"S": "txn"}, "id": {"S": str(n % 2)}},
+                    "UpdateExpression": expression, "ExpressionAttributeValues": values(i + 1), **extra}}]))
+        out.append(everything(db))
+        return out
+
+    answers = both(case)
+    assert UPDATES[0][0] in moto_expressions._trees  # the fast run parsed through the cache
+    assert any("error" in a for a in answers if isinstance(a, dict))
