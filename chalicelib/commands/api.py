@@ -59,6 +59,7 @@ COMMANDS: dict[str, Command] = {c.name.lower(): c for c in (
     Command("scaleVirtualMachine", vm_changes.scale_virtual_machine),
     Command("recoverVirtualMachine", vm_changes.recover_virtual_machine),
     Command("getVirtualMachineUserData", get_virtual_machine_user_data),
+    Command("migrateVirtualMachine", vm_changes.migrate_virtual_machine, (ROOT_ADMIN,)),
     Command("listVolumes", volumes.list_volumes),
     Command("createVolume", volumes.create_volume),
     Command("attachVolume", volumes.attach_volume),

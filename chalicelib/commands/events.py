@@ -29,6 +29,7 @@ EVENT_TYPES: dict[str, tuple[str, str, str]] = {
     "scaleVirtualMachine": ("VM.DYNAMIC.SCALE", "scaling Vm", "Vm"),
     "changeServiceForVirtualMachine": ("VM.UPGRADE", "upgrading Vm", "Vm"),
     "updateVirtualMachine": ("VM.UPDATE", "updating Vm", "Vm"),
+    "migrateVirtualMachine": ("VM.MIGRATE", "migrating Vm", "Vm"),
     "resetSSHKeyForVirtualMachine": ("VM.RESETSSHKEY", "resetting SSHKey for Vm", "Vm"),
     "createVolume": ("VOLUME.CREATE", "creating volume", "Volume"),
     "attachVolume": ("VOLUME.ATTACH", "attaching volume", "Volume"),

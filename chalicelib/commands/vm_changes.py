@@ -56,6 +56,20 @@ def recover_virtual_machine(req: ApiRequest, caller: Caller, request_id: str) ->
     return _run("recoverVirtualMachine", req, caller, request_id)
 
 
+def migrate_virtual_machine(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
+    """Root admin, async as in CloudStack: `virtualmachineid`, `hostid` (else the least loaded other host with
+    room); the VM must be Running when the job runs."""
+    vmid = req.require("virtualmachineid")
+    hostid = req.get("hostid")
+    if hostid and (not is_id(hostid) or statetable.get("host", hostid) is None):
+        raise invalid_value(req.command, "hostid", hostid)
+    row = statetable.get("vm", vmid) if is_numeric_id(vmid) else None
+    if row is None or not can_see(caller, row.as_dict()):
+        raise invalid_value(req.command, "virtualmachineid", vmid)
+    return {"jobid": queue_vm_command("migrateVirtualMachine", vmid, caller.actor(request_id), req.params,
+                                      guard_of(caller))}
+
+
 def _run(command: str, req: ApiRequest, caller: Caller, request_id: str, *,
          extra: Mapping[str, Any] | None = None, effects: Sequence[fx.Effect] = ()) -> dict[str, Any]:
     """Sync in CloudStack: the job runs in this request; its result (the `virtualmachine`) is the answer."""

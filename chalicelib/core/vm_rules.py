@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 INVALID_STATE = 431
 START_CAPACITY_ERROR = 533
@@ -126,3 +126,19 @@ def recover_refusal(vm: Mapping[str, Any]) -> str | None:
     if vm["state"] == "Destroyed":
         return None
     return f"Unable to recover virtual machine id = {vm['id']} because it is in state {vm['state']}"
+
+
+def migrate_refusal(vm: Mapping[str, Any], hostid: str, hosts: Sequence[Mapping[str, Any]]) -> str | None:
+    """migrateVirtualMachine: a Running VM, to a host of its zone and hypervisor (`hosts`) other than its own."""
+    if vm["state"] != "Running" or not vm.get("hostid"):
+        return f"VM is not Running, unable to migrate the vm id = {vm['id']} (state {vm['state']})"
+    if hostid and hostid == str(vm["hostid"]):
+        return "Cannot migrate VM, destination host is same as current host"
+    if hostid and not any(str(h["id"]) == hostid for h in hosts):
+        return f"Cannot migrate VM id = {vm['id']} to host {hostid}: not a host of its zone running {vm['hypervisor']}"
+    return None
+
+
+def migrate_capacity_refusal(vm: Mapping[str, Any], hostid: str) -> str:
+    where = f"host {hostid}" if hostid else "any other host of its zone"
+    return f"Unable to migrate vm id = {vm['id']}: {where} does not have enough capacity"

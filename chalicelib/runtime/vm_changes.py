@@ -11,9 +11,9 @@ from chalicelib.core import keypairs
 from chalicelib.core import vm as vms
 from chalicelib.core import vm_rules
 from chalicelib.core.errors import ConcurrencyConflict, InsufficientCapacity
-from chalicelib.core.placement import decide_deploy
+from chalicelib.core.placement import choose_host, decide_deploy
 from chalicelib.runtime import volume_jobs
-from chalicelib.runtime.vm_run import MAX_PLACEMENT_TRIES, Run, default_network, next_address
+from chalicelib.runtime.vm_run import MAX_PLACEMENT_TRIES, Run, default_network, next_address, zone_hosts
 
 
 def reset_ssh_key(run: Run) -> None:
@@ -85,6 +85,33 @@ def recover(run: Run) -> None:
     raise ConcurrencyConflict(f"job {run.job.jobid}: address lease kept losing races")
 
 
+def migrate(run: Run) -> None:
+    """migrateVirtualMachine: a Running VM to another host of its zone and hypervisor (the one named, else the
+    least loaded with room); the old host gives back the VM's CPU and memory and the new one takes them in the
+    job's transaction (its condition: the room is still there)."""
+    wanted = str((run.job.params or {}).get("hostid") or "")
+    hosts = zone_hosts(run.vm)
+    refusal = vm_rules.migrate_refusal(run.vm, wanted, [h.host for h in hosts])
+    if refusal:
+        run.fail(431, refusal)
+        return
+    cpu, memory = vms.needs(run.vm)
+    for _ in range(MAX_PLACEMENT_TRIES):
+        candidates = [h for h in zone_hosts(run.vm) if not wanted or h.id == wanted]
+        target = choose_host(candidates, cpu, memory, exclude={str(run.vm["hostid"])})
+        if target is None:
+            run.fail(431, vm_rules.migrate_capacity_refusal(run.vm, wanted))
+            return
+        final = vms.placed(run.vm, target.host, run.vm.get("nic", []), "Running")
+        try:
+            run.finish(final, [fx.ReleaseCapacity(str(run.vm["hostid"]), cpu, memory),
+                               fx.ReserveCapacity(target.id, cpu, memory)])
+            return
+        except InsufficientCapacity:
+            continue  # another job took the room meanwhile: decide again from a fresh snapshot
+    raise ConcurrencyConflict(f"job {run.job.jobid}: migration kept losing races")
+
+
 def _offering(offeringid: str) -> dict[str, Any] | None:
     row = statetable.get("serviceoffering", offeringid) if offeringid else None
     return dict(row.as_dict()) if row is not None else None
@@ -92,4 +119,4 @@ def _offering(offeringid: str) -> dict[str, Any] | None:
 
 VM_QUEUED = {"resetSSHKeyForVirtualMachine": reset_ssh_key, "updateVirtualMachine": update,
              "changeServiceForVirtualMachine": change_offering, "scaleVirtualMachine": change_offering,
-             "recoverVirtualMachine": recover}
+             "recoverVirtualMachine": recover, "migrateVirtualMachine": migrate}

@@ -15,7 +15,15 @@ from chalicelib.core.fold import JobState
 from chalicelib.core.placement import HostLoad, choose_host, decide_deploy
 from chalicelib.core.vm_rules import START_CAPACITY_ERROR, capacity_refusal, plan
 from chalicelib.runtime import vm_changes, volume_jobs
-from chalicelib.runtime.vm_run import MAX_PLACEMENT_TRIES, Actor, Run, default_network, kick_next, next_address
+from chalicelib.runtime.vm_run import (
+    MAX_PLACEMENT_TRIES,
+    Actor,
+    Run,
+    default_network,
+    kick_next,
+    next_address,
+    zone_hosts,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +49,7 @@ def deploy(run: Run) -> None:
     nicid = statetable.next_id("nic", config.nic_id_start, config.id_block)
     wanted = run.vm.get("ipaddress")  # the deployment asked for this address: no other will do
     for _ in range(MAX_PLACEMENT_TRIES):
-        decision = decide_deploy(run.vm, _hosts(run.vm), network, str(wanted or next_address(network)), nicid,
+        decision = decide_deploy(run.vm, zone_hosts(run.vm), network, str(wanted or next_address(network)), nicid,
                                  startvm)
         if decision.error:
             run.fail(*decision.error, decision.final)
@@ -110,15 +118,8 @@ def is_turn(job: JobState, vm_row: Any) -> bool:
     return not pending or min(pending) == int(job.jobid)
 
 
-def _hosts(vm: Mapping[str, Any]) -> list[HostLoad]:
-    """A snapshot of the hosts of the VM's zone that run its hypervisor, with their free capacity."""
-    return [HostLoad(r.as_dict(), int(r.free_cpu or 0), int(r.free_memory or 0))
-            for r in statetable.list_kind("host") if r.as_dict().get("zoneid") == vm["zoneid"]
-            and r.as_dict().get("hypervisor", vm["hypervisor"]) == vm["hypervisor"]]
-
-
 def _choose(vm: Mapping[str, Any]) -> HostLoad | None:
-    return choose_host(_hosts(vm), *vms.needs(vm))
+    return choose_host(zone_hosts(vm), *vms.needs(vm))
 
 
 def abandon(job: JobState, history: Sequence[Event], code: int, text: str, actor: Actor) -> None:

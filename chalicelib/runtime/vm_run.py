@@ -16,7 +16,7 @@ from chalicelib.core import vm as vms
 from chalicelib.core.errors import ConcurrencyConflict
 from chalicelib.core.events import Event
 from chalicelib.core.fold import JobState, fold
-from chalicelib.core.placement import address_at
+from chalicelib.core.placement import HostLoad, address_at
 
 Actor = Mapping[str, str]
 MAX_PLACEMENT_TRIES = 20  # a job decides again after losing a race for a host or an address, this many times
@@ -76,6 +76,13 @@ def default_network(vm: Mapping[str, Any]) -> dict[str, Any]:
     if not networks:
         raise LookupError(f"zone {vm['zoneid']} has no guest network")
     return next((n for n in networks if n.get("isdefault")), networks[0])
+
+
+def zone_hosts(vm: Mapping[str, Any]) -> list[HostLoad]:
+    """A snapshot of the hosts of the VM's zone that run its hypervisor, with their free capacity."""
+    return [HostLoad(r.as_dict(), int(r.free_cpu or 0), int(r.free_memory or 0))
+            for r in statetable.list_kind("host") if r.as_dict().get("zoneid") == vm["zoneid"]
+            and r.as_dict().get("hypervisor", vm["hypervisor"]) == vm["hypervisor"]]
 
 
 def next_address(network: Mapping[str, Any]) -> str:

@@ -155,3 +155,34 @@ def test_a_sync_change_still_queued_at_the_deadline_answers_530_and_is_not_lost(
     done = cloud.job(update)
     assert done["jobstatus"] == 1 and done["jobresult"]["virtualmachine"]["group"] == "g"
     audit_is_clean()
+
+
+def host_rows(cloud) -> dict[str, tuple[int, int]]:
+    return {h["id"]: (h["cpuallocatedvalue"], h["memoryallocated"]) for h in cloud.ok(command="listHosts")["host"]}
+
+
+def test_migrate_moves_a_running_vms_capacity_to_another_host_of_its_zone_and_hypervisor(big_cloud):
+    cloud = big_cloud
+    vmid = deployed(cloud, zoneid="1", templateid="1")
+    vm = cloud.ok(command="listVirtualMachines", id=vmid)["virtualmachine"][0]
+    source = vm["hostid"]
+    target = "2" if source == "3" else "3"  # zone 1's XenServer hosts
+    before = host_rows(cloud)
+    moved = run(cloud, command="migrateVirtualMachine", virtualmachineid=vmid, hostid=target)
+    assert moved["jobstatus"] == 1 and moved["jobresult"]["virtualmachine"]["hostid"] == target
+    after = host_rows(cloud)
+    assert after[source][0] == before[source][0] - 500 and after[target][0] == before[target][0] + 500
+    same = run(cloud, command="migrateVirtualMachine", virtualmachineid=vmid, hostid=target)
+    assert same["jobstatus"] == 2 and "same as current host" in same["jobresult"]["errortext"]
+    kvm = run(cloud, command="migrateVirtualMachine", virtualmachineid=vmid, hostid="4")
+    assert kvm["jobstatus"] == 2 and "running XenServer" in kvm["jobresult"]["errortext"]
+    back = run(cloud, command="migrateVirtualMachine", virtualmachineid=vmid)  # the other host, chosen
+    assert back["jobstatus"] == 1 and back["jobresult"]["virtualmachine"]["hostid"] == source
+    assert cloud.call(command="migrateVirtualMachine", virtualmachineid=vmid, hostid="99")[0] == 431
+    stopped(cloud, vmid)
+    idle = run(cloud, command="migrateVirtualMachine", virtualmachineid=vmid, hostid=target)
+    assert idle["jobstatus"] == 2 and "VM is not Running" in idle["jobresult"]["errortext"]
+    assert host_rows(cloud)[source][0] == before[source][0] - 500  # stopped on its first host: nothing held
+    alice = tenant(cloud, "alice")
+    assert cloud.call(as_=alice["keys"], command="migrateVirtualMachine", virtualmachineid=vmid)[0] == 432
+    audit_is_clean()

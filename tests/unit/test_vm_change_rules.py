@@ -47,3 +47,14 @@ def test_a_rename_needs_a_stopped_vm_and_update_takes_the_submitted_user_data_di
     assert vm_rules.update_refusal(dict(VM, state="Running", name="b"), {"name": "b"}) is None
     out = vm_rules.updated(VM, {"name": "b"}, {"userdatadigest": "d", "userdatabytes": 3, "other": 1})
     assert (out["name"], out["userdatadigest"], out["userdatabytes"]) == ("b", "d", 3) and "other" not in out
+
+
+def test_migration_needs_a_running_vm_and_another_host_of_its_zone_and_hypervisor():
+    running = dict(VM, state="Running", hostid="2", hypervisor="XenServer")
+    hosts = [{"id": "2"}, {"id": "3"}]
+    assert vm_rules.migrate_refusal(running, "3", hosts) is None
+    assert vm_rules.migrate_refusal(running, "", hosts) is None
+    assert "not Running" in (vm_rules.migrate_refusal(VM, "3", hosts) or "")
+    assert "same as current host" in (vm_rules.migrate_refusal(running, "2", hosts) or "")
+    assert "running XenServer" in (vm_rules.migrate_refusal(running, "4", hosts) or "")
+    assert "host 3 does not have enough capacity" in vm_rules.migrate_capacity_refusal(running, "3")
