@@ -1,85 +1,238 @@
-"""Scale by simulation: every DynamoDB write of a load run (deploy jobs, each polled 3 times, run by the worker)
-recorded with its table, index and partition key, then extrapolated to a target submit rate; and a list-price
-cost per million jobs next to Step Functions Standard. Run: python -m bench.scale [jobs]
+"""Scale by simulation: every DynamoDB request of a load run (deploy jobs, each polled 3 times, run by the
+worker, then destroyed) recorded with its table or index, partition key and capacity units, then extrapolated to
+a target submit rate; and a list-price cost per million jobs next to Step Functions Standard.
+Run: python -m bench.scale [pairs] [--json]
 
-Partitions are counted for base tables and for the state table's indexes where the written item names the
-index key (puts; an update is charged to the item's own partition). Units: a write costs ceil(size / 1 KB)
-write units, twice inside a transaction; a strongly consistent read ceil(size / 4 KB) read units.
+The key layout is read from the models (table hash key, each index's keys and projection), so the same script
+measures any layout. Writes: ceil(size / 1 KB) write units, twice inside a transaction (a condition check too).
+Index writes are taken from the item before and after each request (read from moto's store): an index is
+written when the item enters or leaves it, changes its index key (a delete and a put), or changes a projected
+attribute (with ALL, any attribute): as DynamoDB charges index writes, once, at the projected item's size.
+Reads: ceil(size / 4 KB) per item read by key, per Query the sum of the items returned (at least one unit),
+halved when eventually consistent.
 """
 from __future__ import annotations
 
 import json
 import math
+import os
+import re
 import sys
+import threading
 from collections import Counter
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
-from bench.harness import Cloud
-from tests.awshooks import SwitchableHook
+# as the dev stage runs: ids and address cursors leased 50 at a time, inventory rows kept a minute per container
+os.environ.setdefault("JOBLEDGER_ID_BLOCK", "50")
+os.environ.setdefault("JOBLEDGER_INVENTORY_CACHE_SECONDS", "60")
+
+from bench.harness import Cloud  # noqa: E402  (sets the fake AWS environment before any client)
+from chalicelib.aws.models import EventRecord, StateRecord  # noqa: E402
+from moto.dynamodb.models import dynamodb_backends  # noqa: E402
+from moto.dynamodb.models.dynamo_type import DynamoType  # noqa: E402
+from tests.awshooks import SwitchableHook  # noqa: E402
 
 TARGET = 10_000  # submits per second
-LIMIT_WCU = 1_000  # DynamoDB's per-partition write limit per second
-INDEX_KEYS = {"by-kind": "kind", "by-owner": "owner", "by-domain": "domainid", "unfinished": "unfinished"}
-HASH_KEY = {"jobledger-events": "stream", "jobledger-state": "kind"}
+SUBMITS = 2  # per pair: a deploy and its destroy
+LIMIT_WCU, LIMIT_RCU = 1_000, 3_000  # DynamoDB's per-partition limits per second
 # us-east-1 list prices (on-demand DynamoDB after the Nov 2024 cut; Lambda x86; REST API; SQS standard)
 PRICE = {"wru": 0.625e-6, "rru": 0.125e-6, "lambda_gbs": 0.0000166667, "lambda_req": 0.2e-6,
          "apigw": 3.5e-6, "sqs": 0.4e-6, "sfn_transition": 25e-6}
+WRITES = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem")
+READS = ("GetItem", "BatchGetItem", "Query")
 
 
-class Writes(SwitchableHook):
-    """(table or table/index, partition key value) -> write units, and totals of read/write units."""
+def _hash_first(key: Mapping[str, str]) -> int:
+    return 0 if key["KeyType"] == "HASH" else 1
+
+
+class Layout:
+    """A table's keys and indexes as its model declares them."""
+
+    def __init__(self, model: Any) -> None:
+        schema = model._get_schema()
+        self.hash = next(k["AttributeName"] for k in schema["key_schema"] if k["KeyType"] == "HASH")
+        self.range = next((k["AttributeName"] for k in schema["key_schema"] if k["KeyType"] == "RANGE"), None)
+        self.indexes = {i["index_name"]: ([k["AttributeName"] for k in sorted(i["key_schema"], key=_hash_first)],
+                                          i["projection"]["ProjectionType"],
+                                          i["projection"].get("NonKeyAttributes", []))
+                        for i in schema.get("global_secondary_indexes", [])}
+
+    def key_names(self) -> list[str]:
+        return [a for a in (self.hash, self.range) if a]
+
+
+class Recorder(SwitchableHook):
+    """(table or table/index, partition key value) -> write units and read units; totals of both."""
 
     def __init__(self) -> None:
-        self.units: Counter[tuple[str, str]] = Counter()
+        self.writes: Counter[tuple[str, str]] = Counter()
+        self.reads: Counter[tuple[str, str]] = Counter()
         self.totals: Counter[str] = Counter()
+        # per thread (listings read their shards side by side): the request between its two hooks
+        self.pending: dict[int, list[tuple[str, dict[str, Any], list[Any]]]] = {}
+        self.lock = threading.Lock()
 
-    def observe(self, params: Mapping[str, Any] | None = None, model: Any = None, **_: Any) -> None:
+    def layouts(self) -> dict[str, Layout]:
+        return {EventRecord.Meta.table_name: Layout(EventRecord), StateRecord.Meta.table_name: Layout(StateRecord)}
+
+    def observe(self, **kwargs: Any) -> None:
+        model = kwargs["model"]
         if model.service_model.service_name != "dynamodb":
             return
-        params = dict(params or {})
-        name = model.name
-        if name == "TransactWriteItems":
-            for item in params["TransactItems"]:
-                (kind, body), = item.items()
-                self._write(body, kind, transactional=True)
-        elif name in ("PutItem", "UpdateItem", "DeleteItem"):
-            self._write(params, name.replace("Item", ""), transactional=False)
-        elif name == "BatchWriteItem":
-            for table, requests in params["RequestItems"].items():
-                for request in requests:
-                    body = request.get("PutRequest") or request.get("DeleteRequest") or {}
-                    self._write({"TableName": table, **body}, "Put", transactional=False)
-        elif name in ("GetItem", "Query", "BatchGetItem"):
-            self.totals["rru"] += 1  # small items: one read unit per strongly consistent request (lower bound)
+        if "params" in kwargs and kwargs.get("event_name", "").startswith("before-parameter-build"):
+            params = dict(kwargs["params"] or {})
+            touched = [(t, k, self._item(t, k)) for t, k in _keys_of(model.name, params)]
+            self.pending.setdefault(threading.get_ident(), []).append((model.name, params, touched))
+        elif kwargs.get("event_name", "").startswith("after-call") and self.pending.get(threading.get_ident()):
+            name, params, touched = self.pending[threading.get_ident()].pop()
+            with self.lock:
+                if name in WRITES:
+                    self._writes(name, params, touched)
+                elif name in READS:
+                    self._reads(name, params, dict(kwargs.get("parsed") or {}))
 
-    def _write(self, body: Mapping[str, Any], kind: str, transactional: bool) -> None:
-        table = str(body.get("TableName", "?"))
-        item = body.get("Item") or body.get("Key") or {}
-        size = len(json.dumps(item))
-        units = math.ceil(max(size, 1) / 1024) * (2 if transactional else 1)
-        if kind in ("ConditionCheck",):
-            units = 2 if transactional else 1  # a check costs as a write inside a transaction
-        self.totals["wru"] += units
-        self.units[(table, _value(item.get(HASH_KEY.get(table, ""), {})))] += units
-        if "state" in table and body.get("Item"):
-            for index, attribute in INDEX_KEYS.items():
-                if attribute in body["Item"]:
-                    self.units[(f"{table}/{index}", _value(body["Item"][attribute]))] += units
+    def _item(self, table: str, key: Mapping[str, Any]) -> dict[str, Any] | None:
+        layout = self.layouts().get(table)
+        if layout is None:
+            return None
+        backend = dynamodb_backends["123456789012"]["us-east-1"]
+        found = backend.get_table(table).get_item(DynamoType(key[layout.hash]),
+                                                  DynamoType(key[layout.range]) if layout.range else None)
+        return None if found is None else {n: v.to_json() for n, v in found.attrs.items()}
+
+    def _writes(self, name: str, params: Mapping[str, Any], touched: list[Any]) -> None:
+        transactional = name == "TransactWriteItems"
+        for (table, key, before), body in zip(touched, _write_bodies(name, params), strict=True):
+            layout = self.layouts()[table]
+            after = self._item(table, key)
+            item = body.get("Item") or after or before or key
+            units = _units(item, 1024) * (2 if transactional else 1)
+            self.writes[(table, _value(key[layout.hash]))] += units
+            self.totals["wru"] += units
+            for index, (keys, projection, extra) in layout.indexes.items():
+                carried = [*keys, *layout.key_names(), *extra]
+                for partition, size in _index_writes(keys, projection, carried, before, after):
+                    self.writes[(f"{table}/{index}", partition)] += _units(size, 1024)
+                    self.totals["wru"] += _units(size, 1024)
+
+    def _reads(self, name: str, params: Mapping[str, Any], parsed: Mapping[str, Any]) -> None:
+        consistent = 1.0 if params.get("ConsistentRead") else 0.5
+        if name == "GetItem":
+            self._read(params["TableName"], params["Key"], [parsed.get("Item") or {}], consistent)
+        elif name == "BatchGetItem":
+            for table, request in params["RequestItems"].items():
+                found = {json.dumps(_key_of(self.layouts()[table], i), sort_keys=True): i
+                         for i in parsed.get("Responses", {}).get(table, [])}
+                factor = 1.0 if request.get("ConsistentRead") else 0.5
+                for key in request["Keys"]:
+                    self._read(table, key, [found.get(json.dumps(key, sort_keys=True), {})], factor)
+        else:
+            table = params["TableName"] + (f"/{params['IndexName']}" if params.get("IndexName") else "")
+            units = max(1, math.ceil(sum(_size(i) for i in parsed.get("Items", [])) / 4096)) * consistent
+            partition = _query_partition(params)
+            self.reads[(table, partition)] += units
+            self.totals["rru"] += units
+
+    def _read(self, table: str, key: Mapping[str, Any], items: list[Mapping[str, Any]], factor: float) -> None:
+        units = _units(items[0] if items and items[0] else key, 4096) * factor
+        self.reads[(table, _value(key[self.layouts()[table].hash]))] += units
+        self.totals["rru"] += units
 
 
-def _value(attribute: Mapping[str, Any]) -> str:
-    return str(next(iter(attribute.values()))) if attribute else "?"
+def _keys_of(name: str, params: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The (table, key) of every item a request writes (reads are not looked up)."""
+    layouts = RECORDER.layouts()
+    out = []
+    for table, body in _write_bodies_with_tables(name, params):
+        layout = layouts.get(table)
+        if layout is not None:
+            out.append((table, _key_of(layout, body.get("Item") or body.get("Key") or {})))
+    return out
 
 
-RECORDER = Writes()
+def _write_bodies_with_tables(name: str, params: Mapping[str, Any]) -> Iterable[tuple[str, Mapping[str, Any]]]:
+    if name == "TransactWriteItems":
+        for entry in params["TransactItems"]:
+            (_, body), = entry.items()
+            yield body["TableName"], body
+    elif name in ("PutItem", "UpdateItem", "DeleteItem"):
+        yield params["TableName"], params
+    elif name == "BatchWriteItem":
+        for table, requests in params["RequestItems"].items():
+            for request in requests:
+                yield table, request.get("PutRequest") or request.get("DeleteRequest") or {}
+
+
+def _write_bodies(name: str, params: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [body for _, body in _write_bodies_with_tables(name, params)]
+
+
+def _key_of(layout: Layout, item: Mapping[str, Any]) -> dict[str, Any]:
+    return {a: item[a] for a in (layout.hash, layout.range) if a and a in item}
+
+
+def _index_writes(keys: list[str], projection: str, carried: list[str], before: Mapping[str, Any] | None,
+                  after: Mapping[str, Any] | None) -> list[tuple[str, Any]]:
+    """(partition, projected item) of each index write the change from `before` to `after` makes; `carried`:
+    the attributes a KEYS_ONLY or INCLUDE index holds (its keys, the table's keys, the included ones)."""
+    def projected(item: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        if item is None or any(k not in item for k in keys):
+            return None
+        return dict(item) if projection == "ALL" else {n: v for n, v in item.items() if n in carried}
+
+    old, new = projected(before), projected(after)
+    if old == new:
+        return []
+    if old is not None and new is not None and all(old[k] == new[k] for k in keys):
+        return [(_value(new[keys[0]]), new)]  # projected attributes changed in place
+    return [(_value(i[keys[0]]), i) for i in (old, new) if i is not None]
+
+
+def _query_partition(params: Mapping[str, Any]) -> str:
+    """The hash key value a Query names (`#n = :v` in its key condition)."""
+    names, values = params.get("ExpressionAttributeNames", {}), params.get("ExpressionAttributeValues", {})
+    for name, value in re.findall(r"(#\w+) = (:\w+)", params.get("KeyConditionExpression", "")):
+        if names.get(name) in ("stream", "pk", "kind", "kindkey", "ownerkey", "domainkey", "pendingkey", "owner",
+                               "domainid", "unfinished"):
+            return _value(values[value])
+    return "?"
+
+
+def _size(item: Mapping[str, Any]) -> int:
+    """DynamoDB's item size: attribute names plus values (numbers and sets approximated by their text)."""
+    total = 0
+    for name, typed in item.items():
+        (kind, value), = typed.items()
+        total += len(name.encode("utf-8"))
+        if kind in ("S", "N"):
+            total += len(str(value).encode("utf-8"))
+        elif kind == "B":
+            total += len(value) if isinstance(value, (bytes, bytearray)) else len(str(value)) * 3 // 4
+        else:
+            total += len(json.dumps(value).encode("utf-8"))
+    return total
+
+
+def _units(item: Any, unit: int) -> int:
+    size = item if isinstance(item, int) else _size(item)
+    return max(1, math.ceil(size / unit))
+
+
+def _value(attribute: Any) -> str:
+    return str(next(iter(attribute.values()))) if isinstance(attribute, Mapping) and attribute else "?"
+
+
+RECORDER = Recorder()
 RECORDER.install("before-parameter-build")
+RECORDER.install("after-call")
 
 
-def run(jobs: int) -> tuple[Writes, int]:
+def run(pairs: int) -> tuple[Recorder, int]:
     cloud = Cloud()
     try:
         with RECORDER.switched_on():
-            for _ in range(jobs):
+            for _ in range(pairs):
                 job = cloud.ok(command="deployVirtualMachine", zoneid="1", serviceofferingid="1", templateid="1")
                 cloud.run_worker()
                 for _ in range(3):
@@ -88,28 +241,60 @@ def run(jobs: int) -> tuple[Writes, int]:
                 cloud.run_worker()
     finally:
         cloud.close()
-    return RECORDER, jobs
+    return RECORDER, pairs
 
 
-def report(writes: Writes, jobs: int) -> str:
-    per_job = {key: units / jobs for key, units in writes.units.items()}
-    shared = sorted(((u, k) for k, u in per_job.items() if not k[1].startswith(("job#", "vm#", "volume#"))),
-                    reverse=True)
-    rows = [f"| `{table}` | `{key}` | {u:.2f} | {u * TARGET:,.0f} | {u * TARGET / LIMIT_WCU:.0%} |"
-            for u, (table, key) in shared[:8]]
-    wru, rru = writes.totals["wru"] / jobs, writes.totals["rru"] / jobs
+# Keys that each belong to one job, VM, volume, address or stream: spread by id, never shared (left out).
+OWN = re.compile(r"^(job|vm|volume|lease|head|sshkeypair|tags)#")
+# Keys whose traffic is bounded by one resource, not by the system's rate (why, in bench/RESULTS.md): one host's
+# capacity row is written by the VMs placed on it (but read by every deploy of its zone: not bounded for reads),
+# one API key's row is checked and read by the requests WAF lets that key make.
+BOUNDED = {"writes": re.compile(r"^(host|apikey)#"), "reads": re.compile(r"^apikey#")}
+
+
+def hottest(counter: Counter[tuple[str, str]], pairs: int, limit: int, bounded_keys: re.Pattern[str],
+            top: int = 2) -> list[dict[str, Any]]:
+    """Per table/index, its `top` hottest shared partitions at TARGET submits/s (bounded keys listed apart)."""
+    per_submit = {key: units / (pairs * SUBMITS) for key, units in counter.items()}
+    groups: dict[tuple[str, bool], list[dict[str, Any]]] = {}
+    for (table, partition), units in per_submit.items():
+        base = "/" not in table
+        if base and OWN.match(partition):
+            continue
+        bounded = base and bool(bounded_keys.match(partition))
+        groups.setdefault((table, bounded), []).append(
+            {"table": table, "partition": partition, "bounded": bounded, "per_submit": units,
+             "per_second": units * TARGET, "of_limit": units * TARGET / limit})
+    out = [e for entries in groups.values() for e in sorted(entries, key=lambda e: -e["per_second"])[:top]]
+    return sorted(out, key=lambda r: (r["bounded"], -r["per_second"]))
+
+
+def report(recorder: Recorder, pairs: int) -> dict[str, Any]:
+    submits = pairs * SUBMITS
+    return {"pairs": pairs, "wru_per_submit": recorder.totals["wru"] / submits,
+            "rru_per_submit": recorder.totals["rru"] / submits,
+            "writes": hottest(recorder.writes, pairs, LIMIT_WCU, BOUNDED["writes"]),
+            "reads": hottest(recorder.reads, pairs, LIMIT_RCU, BOUNDED["reads"])}
+
+
+def text(result: Mapping[str, Any]) -> str:
+    def rows(entries: list[dict[str, Any]], unit: str) -> list[str]:
+        return [f"| `{e['table']}` | `{e['partition']}`{' (bounded)' if e['bounded'] else ''} | "
+                f"{e['per_submit']:.2f} | {e['per_second']:,.0f} | {e['of_limit']:.0%} |" for e in entries]
     return "\n".join([
-        f"## Scale by simulation (`bench/scale.py`, {jobs} deploy+destroy jobs, each polled 3 times)", "",
-        f"Write units per job {wru:.1f}, read requests per job {rru:.1f}. The partition keys every job writes to, "
-        f"extrapolated to {TARGET:,} jobs/s against DynamoDB's {LIMIT_WCU:,} WCU/s per partition (per-job keys such "
-        "as `job#N` streams spread and are left out):", "",
-        "| table / index | partition key | WCU per job | WCU/s at 10,000 jobs/s | of the partition limit |",
-        "|---|---|---|---|---|", *rows, "",
-        cost(wru, rru), ""])
+        f"{result['pairs']} deploy+destroy pairs ({result['pairs'] * SUBMITS} submits), each deploy polled 3 times; "
+        f"write units per submit {result['wru_per_submit']:.1f} (indexes included), read units per submit "
+        f"{result['rru_per_submit']:.1f}. Hottest partition of each table and index at {TARGET:,} submits/s:", "",
+        "| table / index | partition key | WCU per submit | WCU/s | of 1,000 |", "|---|---|---|---|---|",
+        *rows(result["writes"], "WCU"), "",
+        "| table / index | partition key | RCU per submit | RCU/s | of 3,000 |", "|---|---|---|---|---|",
+        *rows(result["reads"], "RCU"), "",
+        cost(result["wru_per_submit"] * SUBMITS, result["rru_per_submit"] * SUBMITS)])
 
 
 def cost(wru: float, rru: float, lambda_ms: Mapping[str, float] | None = None) -> str:
-    """List price per million jobs; Lambda at 512 MB with the durations given (assumed, see the text)."""
+    """List price per million jobs (a pair: deploy, 3 polls, destroy); Lambda at 512 MB with the durations given
+    (assumed, see the text)."""
     ms = dict(lambda_ms or {"api": 40.0, "worker": 120.0})
     api_calls = 1 + 3 + 1  # submit, 3 polls, destroy
     dynamo = (wru * PRICE["wru"] + rru * PRICE["rru"]) * 1e6
@@ -121,19 +306,18 @@ def cost(wru: float, rru: float, lambda_ms: Mapping[str, float] | None = None) -
     # Step Functions Standard running the same job as three states, with the same API Gateway and Lambdas
     sfn = 5 * PRICE["sfn_transition"] * 1e6 + lam + apigw
     lines = {"DynamoDB": dynamo, "Lambda": lam, "API Gateway": apigw, "SQS": sqs}
-    top = max(lines, key=lambda k: lines[k])
-    return (f"Cost per million jobs at list price (us-east-1; Lambda 512 MB, {ms['api']:.0f} ms per API call and "
-            f"{ms['worker']:.0f} ms per worker run assumed): "
+    return (f"Cost per million jobs (deploy + 3 polls + destroy) at list price (us-east-1; Lambda 512 MB, "
+            f"{ms['api']:.0f} ms per API call and {ms['worker']:.0f} ms per worker run assumed): "
             + ", ".join(f"{k} ${v:,.2f}" for k, v in lines.items())
-            + f" — **${ours:,.2f}**; Step Functions Standard for the same three-step job (5 state transitions) "
-            f"plus the same API Gateway and Lambdas: **${sfn:,.2f}** (ratio {ours / sfn:.2f}). {top} dominates: "
-            "the job's summary row is rewritten whole (about 2 KB, so 2 units, doubled in a transaction) with every "
-            "job event; keeping only what lists need in it would roughly halve the DynamoDB line.")
+            + f" — **${ours:,.2f}**; Step Functions Standard for the same job (5 state transitions) plus the same "
+            f"API Gateway and Lambdas: **${sfn:,.2f}** (ratio {ours / sfn:.2f}).")
 
 
 def main(argv: list[str]) -> int:
-    writes, jobs = run(int(argv[1]) if len(argv) > 1 else 100)
-    print(report(writes, jobs))
+    args = [a for a in argv[1:] if not a.startswith("--")]
+    recorder, pairs = run(int(args[0]) if args else 100)
+    result = report(recorder, pairs)
+    print(json.dumps(result, indent=1) if "--json" in argv else text(result))
     return 0
 
 

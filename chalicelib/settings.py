@@ -32,6 +32,8 @@ class Settings:
     admin_secret_key: str | None
     max_expires_seconds: int
     telemetry: bool
+    state_shards: int
+    inventory_cache_seconds: float
 
 
 def load() -> Settings:
@@ -39,7 +41,7 @@ def load() -> Settings:
     env = os.environ
     return Settings(
         events_table=env.get("JOBLEDGER_EVENTS_TABLE", "jobledger-events"),
-        state_table=env.get("JOBLEDGER_STATE_TABLE", "jobledger-state"),
+        state_table=env.get("JOBLEDGER_STATE_TABLE", "jobledger-state-v2"),
         queue_name=env.get("JOBLEDGER_QUEUE_NAME", "jobledger-jobs"),
         region=env.get("AWS_DEFAULT_REGION") or env.get("AWS_REGION") or "us-east-1",
         endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
@@ -66,6 +68,14 @@ def load() -> Settings:
         max_expires_seconds=int(env.get("JOBLEDGER_MAX_EXPIRES_SECONDS", "3600")),
         # JSON log lines and CloudWatch metrics (EMF) on stdout: on unless turned off (the local stack's default).
         telemetry=env.get("JOBLEDGER_TELEMETRY", "on") == "on",
+        # Listing-index keys of the kinds that grow with traffic (jobs, VMs, volumes, ...) are spread over this
+        # many shards (docs/ARCHITECTURE.md, "State keys"). A property of the stored rows: change it only by
+        # rebuilding the state table from the log (docs/DEPLOY.md, "Migrating the state table").
+        state_shards=max(1, int(env.get("JOBLEDGER_STATE_SHARDS", "32"))),
+        # Zones, templates, offerings and networks (changed only by `inventory load`) are kept this long in a
+        # process once read: every submit reads its zone, offering and template, which would make those rows the
+        # hottest keys of the table (0: always read).
+        inventory_cache_seconds=float(env.get("JOBLEDGER_INVENTORY_CACHE_SECONDS", "0")),
     )
 
 

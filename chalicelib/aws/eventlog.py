@@ -13,7 +13,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.aws.models import EventRecord, StateRecord
+from chalicelib.aws.models import EventRecord, StateRecord, index_keys, row_key
 from chalicelib import telemetry
 from chalicelib.core import effects as fx
 from chalicelib.core.errors import ConcurrencyConflict, InsufficientCapacity, JobledgerError, KeyRevoked
@@ -180,7 +180,8 @@ def _effect_write(effect: fx.Effect, heads: Mapping[str, Head]) -> Write:
         # The key row exists and is not disabled (rows written before `keystate` existed carry none).
         usable = StateRecord.kind.exists() & (StateRecord.keystate.does_not_exist() |
                                               (StateRecord.keystate == "enabled"))
-        return "check", effect, lambda t: t.condition_check(StateRecord, "apikey", effect.apikey, condition=usable)
+        key = row_key("apikey", effect.apikey)
+        return "check", effect, lambda t: t.condition_check(StateRecord, key, condition=usable)
     raise TypeError(f"unknown effect {effect!r}")
 
 
@@ -204,12 +205,19 @@ def _storage_write(effect: Any) -> Write:
     if effect.capacity is not None:
         limit = effect.capacity - effect.size
         room = StateRecord.value.does_not_exist() | (StateRecord.value <= limit)
-    return "update", effect, lambda t: t.update(zone, actions=[StateRecord.value.add(effect.size)], condition=room)
+    actions = [StateRecord.value.add(effect.size), *_identity("storage", effect.zoneid)]  # the first one makes it
+    return "update", effect, lambda t: t.update(zone, actions=actions, condition=room)
 
 
 def _vm_update(effect: fx.PutVm) -> Callable[[TransactWrite], None]:
-    row = StateRecord("vm", str(effect.vm["id"]))
-    actions: list[Any] = [getattr(StateRecord, name).set(value) for name, value in vm_attributes(effect.vm).items()]
+    vmid = str(effect.vm["id"])
+    attributes = vm_attributes(effect.vm)
+    row = StateRecord("vm", vmid)
+    # the first update makes the row: its kind, id and index keys are set with its attributes (unchanged values
+    # rewritten later write no index)
+    attributes.update({k: v for k, v in index_keys("vm", vmid, attributes).items() if k != "pk"})
+    actions: list[Any] = [getattr(StateRecord, name).set(value) for name, value in attributes.items()]
+    actions += _identity("vm", vmid)
     if effect.add_job:
         actions.append(StateRecord.pending.add({int(effect.add_job)}))
     if effect.done_job:
@@ -242,7 +250,12 @@ def _head_writes(heads: Mapping[str, Head], effects: Sequence[fx.Effect]) -> lis
 
 
 def _set_head(row: StateRecord, head: Head) -> Callable[[TransactWrite], None]:
-    return lambda t: t.update(row, actions=[StateRecord.head.set(head.text())])
+    return lambda t: t.update(row, actions=[StateRecord.head.set(head.text()), *_identity(row.kind, row.id)])
+
+
+def _identity(kind: str, id_: str) -> list[Any]:
+    """An update that may make its row sets the row's kind and id (what every row carries besides its key)."""
+    return [StateRecord.kind.set(kind), StateRecord.id.set(id_)]
 
 
 def _save(row: StateRecord) -> Callable[[TransactWrite], None]:

@@ -1,8 +1,9 @@
 """The sweeper: no accepted job is lost and none stays pending forever.
 
-It reads only the sparse `unfinished` index (job rows drop out of it when they finish), so its cost follows
-the number of unfinished jobs, not the size of the table. A job nothing happened to for `sweep_after_seconds`
-is sent again (its first message may never have been sent, or was lost); a job past its deadline is failed 530.
+It reads only the sparse `unfinished` index (job rows drop out of it when they finish; its shards merged oldest
+first, the rows then read by key), so its cost follows the number of unfinished jobs, not the size of the table.
+A job nothing happened to for `sweep_after_seconds` is sent again (its first message may never have been sent,
+or was lost); a job past its deadline is failed 530.
 Each job is swept on its own: one that cannot be sent or failed is logged and counted, and the round goes on.
 """
 from __future__ import annotations

@@ -7,13 +7,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable, TypeVar
 
 from jobledger.audit.table import Key, Row
-from chalicelib.aws.models import EventRecord, StateRecord
+from chalicelib.aws.models import DERIVED, EventRecord, StateRecord, index_keys
 from chalicelib.core.events import Event
 from chalicelib.aws.eventlog import as_stored as raw_event
 from jobledger.progress import Progress
 from chalicelib.aws.heads import read_heads, read_seals, read_stream
 
-__all__ = ["Progress", "read_heads", "read_log", "read_seals", "read_state", "read_stream", "row_of", "is_empty"]
+__all__ = ["Progress", "read_heads", "read_log", "read_seals", "read_state", "read_stream", "row_of", "is_empty",
+           "state_is_empty"]
 
 
 SEGMENTS = 4
@@ -22,8 +23,13 @@ T = TypeVar("T")
 
 
 def row_of(record: StateRecord) -> Row:
-    """A state row as plain attributes (keys aside), as `audit_table.Table` holds rows."""
-    return {name: value for name, value in record.attribute_values.items() if name not in ("kind", "id")}
+    """A state row as plain attributes (keys aside), as `audit_table.Table` holds rows. The keys the store
+    derives (`models.index_keys`) are left out when they are what the row's attributes give; a wrong one stays,
+    so the comparison with the replayed row names it."""
+    values = record.attribute_values
+    derived = index_keys(str(values.get("kind")), str(values.get("id")), values)
+    return {name: value for name, value in values.items()
+            if name not in ("kind", "id") and not (name in DERIVED and derived.get(name) == value)}
 
 
 def read_log(segments: int = SEGMENTS, progress: Progress | None = None) -> dict[str, list[Event]]:
@@ -42,7 +48,11 @@ def read_state(segments: int = SEGMENTS, progress: Progress | None = None) -> di
 
 def is_empty() -> bool:
     """Neither table holds anything (where an import may write)."""
-    return not any(True for _ in EventRecord.scan(limit=1)) and not any(True for _ in StateRecord.scan(limit=1))
+    return not any(True for _ in EventRecord.scan(limit=1)) and state_is_empty()
+
+
+def state_is_empty() -> bool:
+    return not any(True for _ in StateRecord.scan(limit=1))
 
 
 def _scan(model: Any, convert: Callable[[Any], T], segments: int, progress: Progress | None) -> list[T]:

@@ -40,13 +40,15 @@ def add_parser(sub: Any) -> None:
     export.add_argument("file", nargs="?", default="-", help="where to write (default: stdout)")
     imported = actions.add_parser("import", help="load an exported log into empty tables, rebuilding the state")
     imported.add_argument("file")
-    for parser in (export, imported):
+    rebuilt = actions.add_parser("rebuild-state", help="rebuild an empty state table from the events table alone "
+                                                       "(a new key layout: docs/DEPLOY.md)")
+    for parser in (export, imported, rebuilt):
         parser.add_argument("--secrets", help="key secrets and password hashes file (never in the log; mode 600)")
     for parser in (replay, verify, seal, history):
         parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    for parser in (replay, verify, seal, export):
+    for parser in (replay, verify, seal, export, rebuilt):
         parser.add_argument("--segments", type=int, default=4, help="parallel Scan segments (default 4)")
-    for parser in (replay, verify, seal, history, export, imported):
+    for parser in (replay, verify, seal, history, export, imported, rebuilt):
         add_target_arguments(parser)
         parser.set_defaults(run=run)
 
@@ -195,6 +197,23 @@ def import_(args: argparse.Namespace) -> int:
         print(f"import refused: {exc}", file=sys.stderr)
         return 1
     print(f"imported {done.events:,} events in {done.streams:,} streams; rebuilt {done.rows:,} state rows")
+    return _imported(done)
+
+
+def rebuild_state(args: argparse.Namespace) -> int:
+    from jobledger.audit import reader, restore
+
+    secrets = restore.read_secrets_file(args.secrets) if args.secrets else None
+    try:
+        done = restore.rebuild_state(secrets, args.segments, reader.Progress("events"))
+    except restore.ImportRefused as exc:
+        print(f"rebuild refused: {exc}", file=sys.stderr)
+        return 1
+    print(f"replayed {done.events:,} events in {done.streams:,} streams; rebuilt {done.rows:,} state rows")
+    return _imported(done)
+
+
+def _imported(done: Any) -> int:
     print("counters: " + ", ".join(f"{k}={v}" for k, v in sorted(done.counters.items())))
     if done.unfinished:
         print(f"unfinished jobs: {', '.join(done.unfinished)} (their messages are not in the log: the sweeper "
@@ -213,4 +232,5 @@ def _json_default(value: Any) -> Any:
 
 
 ACTIONS = {"replay": replay, "verify": verify, "seal": seal, "history": history, "export": export,
+           "rebuild-state": rebuild_state,
            "import": import_}

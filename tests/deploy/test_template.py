@@ -85,7 +85,7 @@ def test_names_agree_across_template_configuration_and_policy() -> None:
 
 
 def _resource_name(arn: str) -> str:
-    """`...:table/jobledger-state/index/by-kind` -> `jobledger-state`; a queue ARN ends with its name."""
+    """`...:table/jobledger-state-v2/index/by-kind` -> `jobledger-state-v2`; a queue ARN ends with its name."""
     resource = arn.split(":", 5)[5]
     return resource.split("/")[1] if resource.startswith("table/") else resource
 

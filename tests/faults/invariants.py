@@ -30,7 +30,7 @@ def _jobs_end_once(jobids: list[str]) -> list[str]:
 
 
 def _vms() -> list[dict]:
-    return [r.as_dict() for r in StateRecord.query("vm")]
+    return [r.as_dict() for r in _rows("vm")]
 
 
 def _capacity_matches() -> list[str]:
@@ -41,7 +41,7 @@ def _capacity_matches() -> list[str]:
             cpu, memory = vm.needs(doc)
             used[(doc["hostid"], "cpu")] += cpu
             used[(doc["hostid"], "memory")] += memory
-    for host in StateRecord.query("host"):
+    for host in _rows("host"):
         total_cpu, total_memory = inventory.host_capacity(host.as_dict())
         if host.free_cpu != total_cpu - used[(host.id, "cpu")] or \
                 host.free_memory != total_memory - used[(host.id, "memory")]:
@@ -57,10 +57,15 @@ def _leases_match() -> list[str]:
                    for n in d.get("nic", []))
     addresses = Counter((net, ip) for net, ip, _ in held)
     out = [f"invariant 4: {key} held by {n} VMs" for key, n in addresses.items() if n > 1]
-    leases = {(r.as_dict()["networkid"], r.as_dict()["ip"], r.holder) for r in StateRecord.query("lease")}
+    leases = {(r.as_dict()["networkid"], r.as_dict()["ip"], r.holder) for r in _rows("lease")}
     if leases != set(held):
         out.append(f"invariant 4: leases {sorted(leases ^ set(held))} differ from the VMs' addresses")
     for doc in _vms():
         if doc.get("pending"):
             out.append(f"vm {doc['id']} still has queued jobs")
     return out
+
+
+def _rows(kind: str) -> list[StateRecord]:
+    """Every row of a kind, whatever the indexes say (leases are in none): a consistent Scan."""
+    return list(StateRecord.scan(StateRecord.kind == kind, consistent_read=True))

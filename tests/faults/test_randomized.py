@@ -8,8 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 from chalicelib import settings
 from jobledger.audit import reader, report
-from chalicelib.aws import queue
-from chalicelib.aws.models import StateRecord
+from chalicelib.aws import queue, statetable
 from chalicelib.runtime.sweeper import sweep
 from tests.faults import harness
 from tests.faults.invariants import violations
@@ -71,7 +70,7 @@ class Chaos:
 
 
 def unfinished() -> int:
-    return sum(1 for _ in StateRecord.by_unfinished.query("pending"))
+    return sum(1 for _ in statetable.unfinished_jobs())
 
 
 def test_random_faults_break_no_invariant(cloud):

@@ -9,7 +9,7 @@ from typing import Any
 
 from jobledger.audit import reader, report, restore
 from jobledger.audit.replay import as_of_instant
-from chalicelib.aws import models, queue
+from chalicelib.aws import models, queue, statetable
 from chalicelib.aws.eventlog import to_record
 from chalicelib.aws.models import EventRecord, StateRecord
 from chalicelib.core import events as ev
@@ -128,16 +128,16 @@ def test_an_event_after_the_terminal_one_is_named(cloud):
 
 def test_state_rows_changed_behind_the_logs_back_are_named(cloud):
     busy_day(cloud)
-    host = StateRecord.get("host", "2")
+    host = statetable.get("host", "2")
     host.free_cpu = 2500
     host.save()
-    vm = StateRecord.get("vm", "103")
+    vm = statetable.get("vm", "103")
     vm.vmstate = "Stopped"
     vm.data = dict(vm.data, state="Stopped")
     vm.save()
     StateRecord("lease", "205#10.1.1.99", holder="999", data={"networkid": "205", "ip": "10.1.1.99",
                                                                "vmid": "999"}).save()
-    job = StateRecord.get("job", "7")
+    job = statetable.get("job", "7")
     job.data = dict(job.data, status=2, errortext="made up", resultcode=530)
     job.save()
     found = named(audited())
@@ -151,7 +151,7 @@ def test_state_rows_changed_behind_the_logs_back_are_named(cloud):
 
 def test_a_key_whose_secret_is_not_the_logged_one_is_named(cloud):
     day = busy_day(cloud)
-    key = StateRecord.get("apikey", day["alice"]["keys"][0])
+    key = statetable.get("apikey", day["alice"]["keys"][0])
     key.data = dict(key.data, secret="planted")
     key.save()
     assert any(d.startswith(f"apikey {key.id} data.secret: stored a secret, replayed the secret whose digest is")

@@ -5,7 +5,7 @@ import json
 import os
 import stat
 
-from chalicelib.aws import models
+from chalicelib.aws import models, statetable
 from chalicelib.aws.models import EventRecord, StateRecord
 from jobledger.__main__ import main
 from tests.integration.test_audit import busy_day
@@ -32,7 +32,7 @@ def test_replay_and_verify_exit_one_and_name_what_is_wrong(cloud, capsys):
     EventRecord.get("job#9", 3, consistent_read=True).delete()
     status, out, _ = run(capsys, "verify")
     assert status == 1 and "PROBLEM job#9 seq 3: missing: seq 3 deleted (seq 4 follows seq 2)" in out
-    host = StateRecord.get("host", "2")
+    host = statetable.get("host", "2")
     host.free_memory = 1
     host.save()
     status, out, _ = run(capsys, "replay", "--json")

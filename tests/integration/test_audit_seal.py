@@ -13,7 +13,8 @@ from chalicelib.runtime import sealer
 from jobledger.audit import reader
 from jobledger.audit.seal import bare_seal, verify_against
 from chalicelib.aws.eventlog import to_record
-from chalicelib.aws.models import EventRecord, StateRecord
+from chalicelib.aws import statetable
+from chalicelib.aws.models import EventRecord
 from chalicelib.core import events as ev
 from chalicelib.core.rows import head_key, heads_of
 from jobledger.__main__ import main
@@ -80,7 +81,7 @@ TAMPERING = {"delete-tail": delete_tail, "re-seal-tail": reseal_tail, "delete-st
 def cover_tracks(stream: str) -> None:
     """The state rows brought in line with the tampered log: its head as it now ends (or gone with it)."""
     kind, id_ = head_key(stream)
-    row = StateRecord.get(kind, id_, consistent_read=True)
+    row = statetable.get(kind, id_)
     head = heads_of(reader.read_stream(stream)).get(stream)
     if head is None:
         row.delete()
@@ -96,7 +97,7 @@ def test_a_clean_stack_verifies_and_replays_clean_with_its_heads(cloud, capsys):
     assert status == 0 and out.splitlines()[-1].endswith("each ending at the head the state rows record")
     recorded = reader.read_heads()
     assert set(recorded) == set(reader.read_log())
-    assert StateRecord.get("head", "account#3").head.startswith("1 ")
+    assert statetable.get("head", "account#3").head.startswith("1 ")
 
 
 @pytest.mark.parametrize("stream", ["job#1", "user#3"])

@@ -51,7 +51,7 @@ def test_each_vm_gets_its_own_address(cloud):
     for _ in range(5):
         cloud.deploy()
     cloud.run_worker()
-    leases = list(StateRecord.query("lease"))
+    leases = list(StateRecord.scan(StateRecord.kind == "lease", consistent_read=True))
     owners = {r.holder for r in leases}
     addresses = [cloud.job(str(j))["jobresult"]["virtualmachine"]["nic"][0]["ipaddress"] for j in range(1, 6)]
     assert len(set(addresses)) == 5 and len(leases) == 5 and owners == {"100", "101", "102", "103", "104"}
@@ -65,7 +65,7 @@ def test_a_redelivered_message_does_not_deploy_twice(cloud):
     cloud.invoke(messages)  # the same message again, as SQS may deliver it
     assert EventRecord.count(job_stream("1")) == before == 4
     assert statetable.get("host", "2").free_cpu == 2500 - 500
-    assert len(list(StateRecord.query("lease"))) == 1
+    assert len(list(StateRecord.scan(StateRecord.kind == "lease", consistent_read=True))) == 1
 
 
 def test_startvm_false_leaves_the_vm_stopped_without_taking_capacity(cloud):

@@ -27,7 +27,7 @@ def free() -> tuple[int, int]:
 
 
 def leases() -> int:
-    return len(list(StateRecord.query("lease")))
+    return len(list(StateRecord.scan(StateRecord.kind == "lease", consistent_read=True)))
 
 
 def deployed(cloud, **extra: str) -> str:
