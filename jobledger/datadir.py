@@ -200,6 +200,7 @@ def load_item(account: str, region: str, table_name: str, attrs: dict[str, Any])
     dict.update(item.attrs, {name: DynamoType(value) for name, value in attrs.items()})
     place(table.items, (hash_key, range_key), item, table.has_range_key)
     getattr(backend, "index_maps", {}).pop(table_name, None)  # the fast backend's GSI map: rebuilt when used
+    getattr(backend, "scan_orders", {}).pop(table_name, None)  # and its Scan order
 
 
 def call(app: WsgiApp, record: Record) -> tuple[str, bytes]:

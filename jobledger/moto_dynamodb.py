@@ -27,7 +27,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 
 from jobledger import moto_expressions, moto_responses
-from jobledger.moto_views import IndexMap, Key, TableView, get_item, hash_attr, place, signature
+from jobledger.moto_views import IndexMap, Key, ScanOrder, TableView, get_item, hash_attr, place, signature
 
 PINNED_MOTO = "5.2.5"  # the version whose internals this module was read against (requirements-dev.txt)
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ class FastDynamoDBBackend(DynamoDBBackend):
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
         self.index_maps: dict[str, IndexMap] = {}
+        self.scan_orders: dict[str, ScanOrder] = {}  # dropped at every write to the table
 
     @property
     def _url_module(self) -> Any:  # moto finds a backend's URLs next to its class's module
@@ -79,10 +80,12 @@ class FastDynamoDBBackend(DynamoDBBackend):
 
     def _unmapped(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         self.index_maps.clear()
+        self.scan_orders.clear()
         try:
             return call(*args, **kwargs)
         finally:
             self.index_maps.clear()
+            self.scan_orders.clear()
 
     def transact_write_items(self, transact_items: list[dict[str, Any]]) -> None:
         """moto's transaction, rolled back from the touched items' old versions instead of whole-table copies."""
@@ -153,6 +156,7 @@ class FastDynamoDBBackend(DynamoDBBackend):
     def _roll_back(self, undo: dict[tuple[str, Key], Item | None]) -> None:
         for (table_name, (hash_key, range_key)), old in undo.items():
             table = self.tables[table_name]
+            self.scan_orders.pop(table_name, None)
             if old is None:
                 table.delete_item(hash_key, range_key)
             elif range_key is not None:
@@ -170,6 +174,7 @@ class FastDynamoDBBackend(DynamoDBBackend):
         return table is not None and table.stream_shard is not None
 
     def _refresh(self, table_name: str, key_attrs: dict[str, Any]) -> None:
+        self.scan_orders.pop(table_name, None)
         table = self.tables.get(table_name)
         if table is None:
             return
@@ -184,6 +189,36 @@ class FastDynamoDBBackend(DynamoDBBackend):
             del self.index_maps[table_name]
         elif index_map is not None:
             index_map.refresh(key)
+
+    # Reads: moto's Scan code, run on a view holding the next items of the table in scan order.
+    def scan(self, table_name: str, filters: dict[str, Any], limit: int, exclusive_start_key: dict[str, Any],
+             filter_expression: str | None, expr_names: dict[str, Any], expr_values: dict[str, Any],
+             index_name: str, consistent_read: bool, projection_expression: list[list[str]] | None,
+             segments: tuple[None, None] | tuple[int, int]) -> tuple[list[Item], int, dict[str, Any] | None]:
+        """moto's `DynamoDBBackend.scan`; a base-table Scan starts where the last page stopped, in an order kept
+        between pages, and reads a few more items than the page can hold (as many again until the page is full)."""
+        args = (table_name, filters, limit, exclusive_start_key, filter_expression, expr_names, expr_values,
+                index_name, consistent_read, projection_expression, segments)
+        table = self.get_table(table_name)
+        if index_name:
+            return super().scan(*args)
+        order = self.scan_orders.get(table_name)
+        if order is None or order.table is not table:
+            order = self.scan_orders[table_name] = ScanOrder(table)
+        try:
+            start = order.start(exclusive_start_key)
+        except (KeyError, TypeError):  # not a key of this table: moto says what is wrong with it
+            return super().scan(*args)
+        scan_filters = {key: (op, [DynamoType(v) for v in values]) for key, (op, values) in filters.items()}
+        condition = get_filter_expression(filter_expression, expr_names, expr_values)
+        count = max(2 * (limit or 0), 1024)
+        while True:
+            found = Table.scan(order.view(start, count), scan_filters, limit,  # type: ignore[arg-type]
+                               exclusive_start_key, condition, index_name, consistent_read, projection_expression,
+                               segments=segments)
+            if found[2] is not None or start + count >= len(order.items):
+                return found  # the page filled up (or the table ended) within the view
+            count *= 4
 
     # Reads: moto's Query code, run on a view holding only the items that can match.
     def query(self, table_name: str, hash_key_dict: dict[str, Any] | None, range_comparison: str | None,

@@ -1,7 +1,9 @@
-"""Views of a moto table that hold only the items a request can touch (moto 5.2.5): a partition, or the items a
-GSI hash value names, kept in a map that the fast backend updates on every write (jobledger/moto_dynamodb.py)."""
+"""Views of a moto table that hold only the items a request can touch (moto 5.2.5): a partition, the items a GSI
+hash value names (kept in a map that the fast backend updates on every write), or the next items of a Scan
+(jobledger/moto_dynamodb.py)."""
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
@@ -72,3 +74,33 @@ class TableView:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.table, name)
+
+
+def scan_key(item: Any) -> Any:
+    """moto's scan order of the base table (`Table.all_items`)."""
+    return (item.hash_key, item.range_key) if item.range_key else item.hash_key
+
+
+class ScanOrder:
+    """A table's items in moto's scan order, kept between the pages of a Scan until the table is written (moto
+    sorts every item of the table and walks them from the first at every page: a full Scan is quadratic)."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.items = Table.all_items(table)  # moto's own sort
+        self.keys = [scan_key(item) for item in self.items]
+
+    def start(self, exclusive_start_key: dict[str, Any] | None) -> int:
+        """The position of the first item after `exclusive_start_key` (an item or not)."""
+        if exclusive_start_key is None:
+            return 0
+        table = self.table
+        hash_key = DynamoType(exclusive_start_key[table.hash_key_attr])
+        range_key = DynamoType(exclusive_start_key[table.range_key_attr]) if table.range_key_attr else None
+        return bisect.bisect_right(self.keys, scan_key(Item(hash_key, range_key, {})))
+
+    def view(self, start: int, count: int) -> TableView:
+        items: dict[Any, Any] = {}
+        for item in self.items[start:start + count]:
+            place(items, (item.hash_key, item.range_key), item, self.table.has_range_key)
+        return TableView(self.table, items)

@@ -346,3 +346,37 @@ def test_update_expressions_give_moto_answers_whatever_the_values_and_names() ->
     answers = both(case)
     assert UPDATES[0][0] in moto_expressions._trees  # the fast run parsed through the cache
     assert any("error" in a for a in answers if isinstance(a, dict))
+
+
+def scan_pages(db: Any, table: str, **kwargs: Any) -> list[Any]:
+    pages, start = [], None
+    while True:
+        page = call(db.scan, TableName=table, **kwargs, **({"ExclusiveStartKey": start} if start else {}))
+        pages.append(page)
+        start = page.get("LastEvaluatedKey")
+        if not start or len(pages) > 200:
+            return pages
+
+
+def test_scan_pages_match_moto_with_limits_filters_segments_and_writes_between_pages() -> None:
+    def case(db: Any) -> list[Any]:
+        seeded(db)
+        db.create_table(TableName="flat", BillingMode="PAY_PER_REQUEST",
+                        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+        for n in range(40):
+            db.put_item(TableName="flat", Item={"id": {"S": f"{n * 7 % 40:03d}"}, "big": {"S": "x" * 80_000}})
+        out: list[Any] = [scan_pages(db, "state"), scan_pages(db, "flat"), scan_pages(db, "flat", Limit=7)]
+        for limit in (1, 4, 5):
+            out.append(scan_pages(db, "state", Limit=limit, FilterExpression="attribute_exists(unfinished)"))
+        out.append(scan_pages(db, "state", Limit=3, Segment=1, TotalSegments=3))
+        out.append(scan_pages(db, "state", IndexName="by-owner", Limit=4))
+        first = call(db.scan, TableName="state", Limit=5)
+        db.delete_item(TableName="state", Key=first["LastEvaluatedKey"])  # the start key is gone
+        db.put_item(TableName="state", Item=row("job", "0000a", owner="a1", sort="x"))  # and one comes after it
+        out.append(call(db.scan, TableName="state", Limit=5, ExclusiveStartKey=first["LastEvaluatedKey"]))
+        out.append(call(db.scan, TableName="state", ExclusiveStartKey={"kind": {"S": "zzz"}, "id": {"S": "0"}}))
+        return [first, *out]
+
+    answers = both(case)
+    assert len(answers[2]) > 2  # the 1 MB page limit was reached on the flat table
