@@ -143,17 +143,21 @@ def _no_groups(req: ApiRequest) -> None:
 
 
 def own_keypair(req: ApiRequest, caller: Caller) -> str:
-    """`keypair`, or `keypairs` (CloudStack 4.17+, a list: jobledger keeps one key pair per VM), must name one of
-    the caller's own key pairs (another account's reads as missing)."""
+    """`keypair`, or `keypairs` (CloudStack 4.17+: a list, at most MAX_KEYPAIRS), must name the caller's own key
+    pairs (another account's reads as missing); the VM keeps their names joined by commas, as CloudStack's
+    `keypairs` shows them."""
     from chalicelib.commands.keypairs import find
 
     param = "keypair" if req.get("keypair") else "keypairs"
-    if param == "keypairs" and len([n for n in req.require(param).split(",") if n.strip()]) != 1:
-        raise ApiError(431, "jobledger gives a virtual machine one SSH key pair: name one in keypairs")
-    name = kp.named(req.params) or req.require(param)
-    if len(name) > 255 or find(caller, name) is None:
-        raise invalid_value(req.command, param, name)
-    return name
+    names = kp.names(req.params)
+    if not names:
+        raise invalid_value(req.command, param, req.require(param))
+    if len(names) > kp.MAX_KEYPAIRS:
+        raise ApiError(431, f"At most {kp.MAX_KEYPAIRS} SSH key pairs can be given to a virtual machine")
+    for name in names:
+        if len(name) > 255 or find(caller, name) is None:
+            raise invalid_value(req.command, param, name)
+    return ",".join(names)
 
 
 def reset_ssh_key(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:

@@ -72,9 +72,17 @@ def view(doc: Mapping[str, Any]) -> dict[str, Any]:
     return {k: doc[k] for k in FIELDS if doc.get(k) is not None}
 
 
-def named(params: Mapping[str, str]) -> str | None:
-    """The key pair a request names: `keypair`, or the one name of `keypairs` (checked on submission)."""
+MAX_KEYPAIRS = 10
+
+
+def names(params: Mapping[str, str]) -> list[str]:
+    """The key pairs a request names: `keypair` (one name, commas and all), else each distinct name of
+    `keypairs`, in order."""
     if params.get("keypair"):
-        return params["keypair"]
-    names = [n.strip() for n in (params.get("keypairs") or "").split(",") if n.strip()]
-    return names[0] if names else None
+        return [params["keypair"]]
+    return list(dict.fromkeys(n.strip() for n in (params.get("keypairs") or "").split(",") if n.strip()))
+
+
+def named(params: Mapping[str, str]) -> str | None:
+    """What a VM records of the key pairs a checked request names: their names joined by commas."""
+    return ",".join(names(params)) or None

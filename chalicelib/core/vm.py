@@ -10,8 +10,8 @@ VM_FIELDS = (
     "id", "name", "displayname", "account", "domainid", "domain", "created", "state", "haenable", "group",
     "zoneid", "zonename", "hostid", "hostname", "templateid", "templatename", "templatedisplaytext",
     "passwordenabled", "serviceofferingid", "serviceofferingname", "cpunumber", "cpuspeed", "memory", "guestosid",
-    "rootdeviceid", "rootdevicetype", "nic", "hypervisor", "diskofferingid", "diskofferingname", "keypair", "tags",
-    "jobid", "jobstatus",
+    "rootdeviceid", "rootdevicetype", "nic", "hypervisor", "diskofferingid", "diskofferingname", "keypair", "keypairs",
+    "tags", "jobid", "jobstatus",
 )
 NIC_FIELDS = ("id", "networkid", "netmask", "gateway", "ipaddress", "isolationuri", "broadcasturi",
               "traffictype", "type", "isdefault")
@@ -76,6 +76,8 @@ def public_view(vm: Mapping[str, Any], created_format: Any) -> dict[str, Any]:
     always there, as in CloudStack 4.x (`"tags":[]` in JSON): Ansible's cs_instance sets tags only when it is."""
     out: dict[str, Any] = {}
     vm = {**vm, "tags": vm.get("tags") or []}
+    if vm.get("keypair"):  # CloudStack 4.17+ shows the names as `keypairs` too
+        vm["keypairs"] = vm["keypair"]
     for name in VM_FIELDS:
         if name not in vm or vm[name] is None:
             continue

@@ -19,11 +19,12 @@ def deploy_refusal(cloud, **params: str) -> str:
     return refusal(cloud, command="deployVirtualMachine", zoneid="1", serviceofferingid="1", templateid="1", **params)
 
 
-def test_deploy_takes_group_rootdisksize_and_a_single_keypairs(cloud):
+def test_deploy_takes_group_rootdisksize_and_keypairs(cloud):
     cloud.ok(command="createSSHKeyPair", name="ops")
-    vmid = deployed(cloud, group="web", rootdisksize="30", keypairs="ops")
+    cloud.ok(command="createSSHKeyPair", name="dev")
+    vmid = deployed(cloud, group="web", rootdisksize="30", keypairs="ops, dev,ops")
     vm = cloud.ok(command="listVirtualMachines", id=vmid)["virtualmachine"][0]
-    assert (vm["group"], vm["keypair"]) == ("web", "ops")
+    assert (vm["group"], vm["keypair"], vm["keypairs"]) == ("web", "ops,dev", "ops,dev")
     [root] = volumes(cloud, virtualmachineid=vmid)
     assert (root["type"], root["size"]) == ("ROOT", 30 * GB)
     audit_is_clean()
@@ -35,7 +36,9 @@ def test_deploy_refuses_what_it_cannot_honour_and_writes_nothing(cloud):
     assert "smaller than the template size 20 GB" in deploy_refusal(cloud, rootdisksize="10")
     assert "rootdisksize" in deploy_refusal(cloud, rootdisksize="2000")
     assert "rootdisksize" in deploy_refusal(cloud, rootdisksize="ten")
-    assert "one SSH key pair" in deploy_refusal(cloud, keypairs="ops,dev")
+    assert "At most 10 SSH key pairs" in deploy_refusal(cloud, keypairs=",".join(f"k{n}" for n in range(11)))
+    assert "keypairs" in deploy_refusal(cloud, keypairs="ops,nobody")
+    assert "keypairs" in deploy_refusal(cloud, keypairs=" , ")
     assert "keypairs" in deploy_refusal(cloud, keypairs="nobody")
     assert "securitygroupids" in deploy_refusal(cloud, securitygroupids="5")
     assert "affinitygroupnames" in deploy_refusal(cloud, affinitygroupnames="spread")
@@ -49,7 +52,7 @@ def test_reset_ssh_key_takes_keypairs_too(cloud):
     vmid = deployed(cloud)
     assert finished(cloud, cloud.ok(command="stopVirtualMachine", id=vmid)["jobid"])["jobstatus"] == 1
     job = finished(cloud, cloud.ok(command="resetSSHKeyForVirtualMachine", id=vmid, keypairs="ops")["jobid"])
-    assert job["jobstatus"] == 1 and job["jobresult"]["virtualmachine"]["keypair"] == "ops"
+    assert job["jobstatus"] == 1 and job["jobresult"]["virtualmachine"]["keypairs"] == "ops"
     audit_is_clean()
 
 

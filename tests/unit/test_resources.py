@@ -87,3 +87,8 @@ def test_create_refuses_a_key_the_resource_has_and_delete_matches_values():
     assert tg.removed(old, [("env", "dev")]) == [("env", "prod"), ("team", "a")]
     assert tg.removed(old, [("env", "")]) == [("team", "a")]
     assert tg.removed(old, []) == []
+
+
+def test_a_request_names_key_pairs_by_keypair_or_by_distinct_keypairs():
+    assert kp.names({"keypair": "a,b"}) == ["a,b"] and kp.names({"keypairs": " b, a,b ,, "}) == ["b", "a"]
+    assert kp.names({}) == [] and kp.named({}) is None and kp.named({"keypairs": "b,a"}) == "b,a"
