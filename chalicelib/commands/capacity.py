@@ -1,8 +1,8 @@
 """listHosts, listPods, listClusters (root admin only), from the inventory's hosts: each host's CPU and memory,
 allocated and total, with CloudStack's field names (used = total - free, as the state table's host rows keep
 `free`, reserved and released with each VM), and the pods and clusters the hosts are in. A host names its
-`podid`/`podname` and `clusterid`/`clustername` in the inventory, else it is in its zone's one pod and one
-cluster (ids: the zone's)."""
+`podid`/`podname` and `clusterid`/`clustername` in the inventory, else it is in its zone's one pod (id: the
+zone's) and in its pod's cluster of its hypervisor (a cluster runs one hypervisor, as in CloudStack)."""
 from __future__ import annotations
 
 from typing import Any
@@ -51,9 +51,11 @@ def placement(host: dict[str, Any], zones: dict[str, Any]) -> dict[str, Any]:
     """The pod and cluster a host is in."""
     zoneid = str(host.get("zoneid"))
     zone = zones.get(zoneid) or zoneid
-    return {"podid": str(host.get("podid") or zoneid), "podname": host.get("podname") or f"{zone} pod",
-            "clusterid": str(host.get("clusterid") or zoneid),
-            "clustername": host.get("clustername") or f"{zone} cluster"}
+    podid = str(host.get("podid") or zoneid)
+    hypervisor = str(host.get("hypervisor") or "")
+    return {"podid": podid, "podname": host.get("podname") or f"{zone} pod",
+            "clusterid": str(host.get("clusterid") or f"{podid}-{hypervisor.lower()}"),
+            "clustername": host.get("clustername") or f"{zone} {hypervisor} cluster"}
 
 
 def list_pods(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
@@ -67,8 +69,9 @@ def list_clusters(req: ApiRequest, caller: Caller, request_id: str) -> dict[str,
               "zoneid": c["zoneid"], "zonename": c["zonename"], "hypervisortype": c["hypervisor"],
               "clustertype": "CloudManaged", "allocationstate": "Enabled", "managedstate": "Managed"}
              for c in _groups(req, "clusterid")]
-    if req.get("podid"):
-        items = [c for c in items if c["podid"] == req.get("podid")]
+    for name, field in (("podid", "podid"), ("hypervisor", "hypervisortype")):
+        if req.get(name):
+            items = [c for c in items if str(c[field]).lower() == (req.get(name) or "").lower()]
     return _page(req, "cluster", items)
 
 

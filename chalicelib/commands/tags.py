@@ -15,7 +15,6 @@ from chalicelib.core.accounts import Caller
 from chalicelib.core.errors import ApiError, invalid_value
 from chalicelib.runtime.submission import submit_job
 
-ROW_KIND = {"UserVm": "vm", "Volume": "volume"}
 
 
 def create_tags(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
@@ -37,11 +36,11 @@ def _submit(req: ApiRequest, caller: Caller, request_id: str, require_pairs: boo
         raise ApiError(431, f"Unable to execute API command {req.command.lower()} due to invalid value for "
                             f"parameter tags: 1 to {tg.MAX_TAGS} pairs of keys and values of at most "
                             f"{tg.MAX_TAG_TEXT} printable characters")
-    rows = statetable.get_many([(ROW_KIND[rtype], i) for i in ids])
+    rows = statetable.get_many([(tg.ROW_KIND[rtype], i) for i in ids])
     owners = []
     for i in ids:
-        row = rows.get((ROW_KIND[rtype], i))
-        if row is None or not can_see(caller, row.as_dict()) or row.as_dict().get("state") == "Expunged":
+        row = rows.get((tg.ROW_KIND[rtype], i))
+        if row is None or not can_see(caller, row.as_dict()) or row.as_dict().get("state") in tg.GONE_STATES:
             raise invalid_value(req.command, "resourceids", i)
         owners.append({k: row.as_dict()[k] for k in ("accountid", "account", "domainid", "domain")})
     spec = {"resourcetype": rtype, "resourceids": ids, "pairs": [list(p) for p in pairs], "owners": owners}

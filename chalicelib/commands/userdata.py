@@ -15,7 +15,8 @@ def get_virtual_machine_user_data(req: ApiRequest, caller: Caller, request_id: s
     """`virtualmachineuserdata` with `virtualmachineid` and, when the VM has user data, `userdata` (base64)."""
     vmid = req.require("virtualmachineid")
     row = statetable.get("vm", vmid) if is_numeric_id(vmid) else None
-    if row is None or not can_see(caller, row.as_dict()):  # another account's VM reads as a missing one
+    if row is None or not can_see(caller, row.as_dict()) or row.as_dict().get("state") == "Expunging":
+        # another account's VM, or an expunged one, reads as a missing one
         raise invalid_value(req.command, "virtualmachineid", vmid)
     answer: dict[str, Any] = {"virtualmachineid": vmid}
     digest = row.as_dict().get("userdatadigest")

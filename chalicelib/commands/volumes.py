@@ -12,6 +12,7 @@ from chalicelib.cloudstack.wire import cloudstack_date, list_payload
 from chalicelib.commands import tags
 from chalicelib.commands.auth import guard_of
 from chalicelib.core import events as ev
+from chalicelib.core import tags as tg
 from chalicelib.core import volume as vols
 from chalicelib.core.accounts import Caller
 from chalicelib.core.errors import ApiError, invalid_value
@@ -120,10 +121,13 @@ def delete_volume(req: ApiRequest, caller: Caller, request_id: str) -> dict[str,
         raise ApiError(431, "Please specify a volume that is not a ROOT volume.")
     gone = vols.changed(volume, dict(volume, state="Expunged"))
     stream = f"volume#{volume['id']}"
-    [event] = ev.chained(None, [ev.new_event(stream, 1, ev.VOLUME_DELETED, {"volume": gone},
-                                             caller.actor(request_id))])
+    tagged = statetable.get("tags", tg.row_id("Volume", str(volume["id"])))  # its tags go with it
+    emptied = [tg.emptied(tagged.as_dict())] if tagged is not None else []
+    data: dict[str, Any] = {"volume": gone, **({"tagrows": [row for row, _ in emptied]} if emptied else {})}
+    [event] = ev.chained(None, [ev.new_event(stream, 1, ev.VOLUME_DELETED, data, caller.actor(request_id))])
     try:
-        eventlog.commit([event], [*writes([(volume, gone)]), *guard_of(caller)])
+        eventlog.commit([event], [*writes([(volume, gone)]), *(w for _, ws in emptied for w in ws),
+                                  *guard_of(caller)])
     except eventlog.StaleVersion as exc:  # attached, resized or deleted meanwhile
         raise ApiError(431, "The volume changed while it was being deleted: try again") from exc
     return {"success": True}

@@ -14,6 +14,8 @@ MAX_TAGS, MAX_RESOURCES = 10, 20
 TAG_FIELDS = ("key", "value", "resourcetype", "resourceid", "account", "domainid", "domain")
 _MAP_ENTRY = re.compile(r"tags\[(\d{1,2})\]\.(key|value)")
 Pair = tuple[str, str]
+ROW_KIND = {"UserVm": "vm", "Volume": "volume"}  # the state rows of the resources tags are put on
+GONE_STATES = ("Expunging", "Expunged")  # an expunged VM, an expunged volume: their tags went with them
 
 
 def resource_type(text: str) -> str | None:
@@ -91,3 +93,10 @@ def matches(row: Mapping[str, Any] | None, wanted: Sequence[Pair]) -> bool:
     """Whether a resource's tags hold every wanted pair (the `tags[n]` filter of list commands)."""
     have = {(t["key"], t["value"]) for t in (row or {}).get("tags", [])}
     return all((k, v) in have for k, v in wanted)
+
+
+def emptied(old: Mapping[str, Any]) -> tuple[dict[str, Any], list[fx.Effect]]:
+    """An expunged resource's tag row: no pair left (the row goes), and its write. The emptied row rides in the
+    event that expunged the resource, as a tag job's rows do, so the audit replays it."""
+    gone = tag_row(str(old["resourcetype"]), str(old["resourceid"]), old, [], old)
+    return gone, tag_effects(old, gone)

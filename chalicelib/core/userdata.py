@@ -34,15 +34,25 @@ class UserData:
 
 
 def checked(raw: str, post: bool) -> UserData:
-    """Base64 user data, at most 2 KB by GET and 32 KB by POST once decoded; 431 otherwise."""
-    try:
-        decoded = base64.b64decode(raw, validate=True)
-    except (binascii.Error, ValueError):
-        raise ApiError(431, "User data is not base64 encoded", CS_INVALID_PARAMETER_VALUE) from None
+    """Base64 user data, at most 2 KB by GET and 32 KB by POST once decoded; 431 otherwise. As CloudStack's
+    decoder (commons-codec) takes it: the standard or the URL-safe alphabet, padding optional."""
+    decoded = _decoded(raw)
+    if decoded is None:
+        raise ApiError(431, "User data is not base64 encoded", CS_INVALID_PARAMETER_VALUE)
     if len(decoded) > (POST_LIMIT if post else GET_LIMIT):
         text = "User data is too long for POST request" if post else "User data is too long for an http GET request"
         raise ApiError(431, text, CS_INVALID_PARAMETER_VALUE)
     return UserData(base64.b64encode(decoded).decode("ascii"), len(decoded), digest_of(decoded))
+
+
+def _decoded(raw: str) -> bytes | None:
+    text = raw.rstrip("=")
+    if not text.isascii() or len(text) % 4 == 1 or ("-" in text or "_" in text) and ("+" in text or "/" in text):
+        return None
+    try:
+        return base64.b64decode(text.replace("-", "+").replace("_", "/") + "=" * (-len(text) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
 
 
 def digest_of(decoded: bytes) -> str:

@@ -41,8 +41,9 @@ def run_now(jobid: str, request_id: str, *, wait: float | None = None,
         if job.finished:
             return job
         if clock() >= deadline:
-            raise ApiError(530, f"Job {jobid} is still waiting for the virtual machine's earlier jobs; it will run "
-                                f"in its turn: follow it with queryAsyncJobResult")
+            doing = ("is still running" if job.attempts else
+                     "is still waiting for the virtual machine's earlier jobs; it will run in its turn")
+            raise ApiError(530, f"Job {jobid} {doing}: follow it with queryAsyncJobResult")
         sleep(pause)
         pause = min(pause * 1.5, LONGEST_POLL)
 

@@ -18,6 +18,14 @@ def execute(job: JobState, history: Sequence[Event], actor: Mapping[str, str]) -
     pairs = [(k, v) for k, v in spec["pairs"]]
     keys = [("tags", tg.row_id(spec["resourcetype"], i)) for i in spec["resourceids"]]
     stored = statetable.get_many(keys)
+    if job.command == "createTags":  # a resource expunged since the submission takes no new tags
+        kind = tg.ROW_KIND[spec["resourcetype"]]
+        resources = statetable.get_many([(kind, i) for i in spec["resourceids"]])
+        for i in spec["resourceids"]:
+            row = resources.get((kind, i))
+            if row is None or row.as_dict().get("state") in tg.GONE_STATES:
+                _commit(job, history, jobs.failed(job, 431, f"Unable to find resource by id {i}", actor), [])
+                return
     docs: list[dict[str, Any]] = []
     effects: list[fx.Effect] = []
     for key, resourceid, owner in zip(keys, spec["resourceids"], spec["owners"], strict=True):

@@ -13,7 +13,16 @@ from chalicelib.core import vm_rules
 from chalicelib.core.errors import ConcurrencyConflict, InsufficientCapacity
 from chalicelib.core.placement import choose_host, decide_deploy
 from chalicelib.runtime import volume_jobs
-from chalicelib.runtime.vm_run import MAX_PLACEMENT_TRIES, Run, default_network, next_address, zone_hosts
+from chalicelib.runtime.vm_run import (
+    ADDRESS_CAPACITY_ERROR,
+    MAX_PLACEMENT_TRIES,
+    Run,
+    address_tries,
+    default_network,
+    next_address,
+    no_address_text,
+    zone_hosts,
+)
 
 
 def reset_ssh_key(run: Run) -> None:
@@ -31,7 +40,9 @@ def update(run: Run) -> None:
     if refusal:
         run.fail(431, refusal)
         return
-    run.finish(vm_rules.updated(run.vm, run.job.params or {}, run.history[0].data), [])
+    final = vm_rules.updated(run.vm, run.job.params or {}, run.history[0].data)
+    disks, writes = volume_jobs.follow_names(final)  # volumes show their VM's names
+    run.finish(final, writes, volumes=disks)
 
 
 def change_offering(run: Run) -> None:
@@ -74,7 +85,7 @@ def recover(run: Run) -> None:
     network = default_network(run.vm)
     config = settings.load()
     nicid = statetable.next_id("nic", config.nic_id_start, config.id_block)
-    for _ in range(MAX_PLACEMENT_TRIES):
+    for _ in range(address_tries(network)):
         decision = decide_deploy(vms.with_state(run.vm, "Stopped"), [], network, next_address(network),
                                  nicid, startvm=False)
         try:
@@ -82,7 +93,7 @@ def recover(run: Run) -> None:
             return
         except eventlog.IpTaken:
             continue
-    raise ConcurrencyConflict(f"job {run.job.jobid}: address lease kept losing races")
+    run.fail(ADDRESS_CAPACITY_ERROR, no_address_text("recover", str(run.vm["id"]), network))  # the network is full
 
 
 def migrate(run: Run) -> None:
@@ -117,6 +128,8 @@ def _offering(offeringid: str) -> dict[str, Any] | None:
     return dict(row.as_dict()) if row is not None else None
 
 
+# Changes to the VM's record only: no hypervisor work, so no simulated provisioning delay (worker.run_job).
+RECORD_ONLY = frozenset({"updateVirtualMachine", "changeServiceForVirtualMachine", "recoverVirtualMachine"})
 VM_QUEUED = {"resetSSHKeyForVirtualMachine": reset_ssh_key, "updateVirtualMachine": update,
              "changeServiceForVirtualMachine": change_offering, "scaleVirtualMachine": change_offering,
              "recoverVirtualMachine": recover, "migrateVirtualMachine": migrate}

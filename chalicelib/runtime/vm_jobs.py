@@ -16,12 +16,15 @@ from chalicelib.core.placement import HostLoad, choose_host, decide_deploy
 from chalicelib.core.vm_rules import START_CAPACITY_ERROR, capacity_refusal, plan
 from chalicelib.runtime import vm_changes, volume_jobs
 from chalicelib.runtime.vm_run import (
+    ADDRESS_CAPACITY_ERROR,
     MAX_PLACEMENT_TRIES,
     Actor,
     Run,
     default_network,
     kick_next,
+    address_tries,
     next_address,
+    no_address_text,
     zone_hosts,
 )
 
@@ -48,7 +51,8 @@ def deploy(run: Run) -> None:
     config = settings.load()
     nicid = statetable.next_id("nic", config.nic_id_start, config.id_block)
     wanted = run.vm.get("ipaddress")  # the deployment asked for this address: no other will do
-    for _ in range(MAX_PLACEMENT_TRIES):
+    races = misses = 0
+    while races < MAX_PLACEMENT_TRIES:
         decision = decide_deploy(run.vm, zone_hosts(run.vm), network, str(wanted or next_address(network)), nicid,
                                  startvm)
         if decision.error:
@@ -61,14 +65,19 @@ def deploy(run: Run) -> None:
         except eventlog.StorageFull:
             run.fail(jobs.CAPACITY_ERROR, jobs.capacity_text(str(run.vm["id"])), vms.with_state(run.vm, "Error"))
             return
-        except eventlog.IpTaken as exc:
+        except eventlog.IpTaken:
             if wanted:
                 run.fail(431, f"Unable to deploy virtual machine id = {run.vm['id']}: IP address {wanted} is "
                               f"already in use in network {network.get('name', network['id'])}",
                          vms.with_state(run.vm, "Error"))
                 return
-            log.info("job %s: retrying placement (%s)", run.job.jobid, exc)
+            misses += 1
+            if misses >= address_tries(network):  # every address tried is leased: the network is full
+                run.fail(ADDRESS_CAPACITY_ERROR, no_address_text("deploy", str(run.vm["id"]), network),
+                         vms.with_state(run.vm, "Error"))
+                return
         except InsufficientCapacity as exc:
+            races += 1
             log.info("job %s: retrying placement (%s)", run.job.jobid, exc)
     raise ConcurrencyConflict(f"job {run.job.jobid}: placement kept losing races")
 

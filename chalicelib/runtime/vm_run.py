@@ -16,10 +16,12 @@ from chalicelib.core import vm as vms
 from chalicelib.core.errors import ConcurrencyConflict
 from chalicelib.core.events import Event
 from chalicelib.core.fold import JobState, fold
-from chalicelib.core.placement import HostLoad, address_at
+from chalicelib.core.placement import HostLoad, address_at, address_count
 
 Actor = Mapping[str, str]
-MAX_PLACEMENT_TRIES = 20  # a job decides again after losing a race for a host or an address, this many times
+MAX_PLACEMENT_TRIES = 20  # a job decides again after losing a race for a host, this many times
+ADDRESS_CAPACITY_ERROR = 533  # CloudStack's code for an InsufficientCapacityException (no free address)
+MAX_ADDRESS_TRIES = 1024
 
 
 class Run:
@@ -31,15 +33,18 @@ class Run:
     def finish(self, final: Mapping[str, Any], effects: list[fx.Effect], *, volumes: Sequence[Mapping[str, Any]] = (),
                result: Mapping[str, Any] | None = None) -> None:
         """`volumes`: the documents of the volumes the job changed (the audit replays them from the event). The
-        result shows the VM's tags; an expunged VM's tags go with it (CloudStack removes a resource's tags), the
-        emptied tag row riding in the event as a tag job's do."""
+        result shows the VM's tags; an expunged VM's and expunged volumes' tags go with them (CloudStack removes
+        a resource's tags), the emptied tag rows riding in the event as a tag job's do."""
         extra: dict[str, Any] = {"vm": dict(final), **({"volumes": [dict(v) for v in volumes]} if volumes else {})}
-        row = statetable.get("tags", tg.row_id("UserVm", str(final["id"])))
-        old = row.as_dict() if row is not None else None
-        shown = tg.views(old) if old else []
-        if old and final.get("state") == "Expunging":
-            gone = tg.tag_row("UserVm", str(final["id"]), old, [], old)
-            effects, extra["tagrows"], shown = [*effects, *tg.tag_effects(old, gone)], [gone], []
+        vm_key = ("tags", tg.row_id("UserVm", str(final["id"])))
+        gone = [vm_key] if final.get("state") == "Expunging" else []
+        gone += [("tags", tg.row_id("Volume", str(v["id"]))) for v in volumes if v.get("state") == "Expunged"]
+        rows = statetable.get_many([vm_key, *gone])
+        shown = tg.views(rows[vm_key].as_dict()) if vm_key in rows and vm_key not in gone else []
+        emptied = [tg.emptied(rows[key].as_dict()) for key in gone if key in rows]
+        if emptied:
+            extra["tagrows"] = [row for row, _ in emptied]
+            effects = [*effects, *(write for _, writes in emptied for write in writes)]
         result = result or {"virtualmachine": vms.public_view(dict(final, tags=shown), cloudstack_date)}
         self._commit(jobs.completed(self.job, result, self.actor, extra), final, effects)
 
@@ -83,6 +88,17 @@ def zone_hosts(vm: Mapping[str, Any]) -> list[HostLoad]:
     return [HostLoad(r.as_dict(), int(r.free_cpu or 0), int(r.free_memory or 0))
             for r in statetable.list_kind("host") if r.as_dict().get("zoneid") == vm["zoneid"]
             and r.as_dict().get("hypervisor", vm["hypervisor"]) == vm["hypervisor"]]
+
+
+def address_tries(network: Mapping[str, Any]) -> int:
+    """How many leased addresses in a row mean the network is full: each of its addresses once (the cursor goes
+    round them), at most MAX_ADDRESS_TRIES."""
+    return max(1, min(address_count(str(network["cidr"]), str(network["gateway"])), MAX_ADDRESS_TRIES))
+
+
+def no_address_text(doing: str, vmid: str, network: Mapping[str, Any]) -> str:
+    return (f"Unable to {doing} virtual machine id = {vmid} due to insufficient address capacity in network "
+            f"{network.get('name', network['id'])}")
 
 
 def next_address(network: Mapping[str, Any]) -> str:

@@ -65,6 +65,17 @@ def follow_vm(vm: Mapping[str, Any], state: str) -> tuple[list[dict[str, Any]], 
     return [dict(new) for _, new in changes], writes(changes)
 
 
+def follow_names(vm: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[fx.Effect]]:
+    """The VM's attached volumes with its (new) name and display name, and their writes."""
+    changes: list[Change] = []
+    for volume in volumes_of(vm):
+        if volume.get("virtualmachineid") and (volume.get("vmname"), volume.get("vmdisplayname")) != \
+                (vm["name"], vm.get("displayname")):
+            changes.append((volume, vols.changed(volume, dict(volume, vmname=vm["name"],
+                                                              vmdisplayname=vm.get("displayname")))))
+    return [dict(new) for _, new in changes], writes(changes)
+
+
 def attach(run: Run) -> None:
     params = run.job.params or {}
     volume = _volume(str(params.get("id")))

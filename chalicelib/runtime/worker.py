@@ -13,7 +13,7 @@ from chalicelib.core import jobs
 from chalicelib.core.errors import ConcurrencyConflict
 from chalicelib.core.events import job_stream
 from chalicelib.core.fold import fold
-from chalicelib.runtime import resource_jobs, tenant_jobs, vm_jobs
+from chalicelib.runtime import resource_jobs, tenant_jobs, vm_changes, vm_jobs
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ def run_job(jobid: str, attempt: int, actor: Mapping[str, str], *, provision: bo
         else:
             tenant_jobs.execute(job, history, actor)
         return
-    delay = settings.load().provision_seconds if provision else 0
+    delay = settings.load().provision_seconds if provision and job.command not in vm_changes.RECORD_ONLY else 0
     if delay:
         time.sleep(delay)  # the hypervisor's time to do the work (local stack realism)
     vm_jobs.execute(job, history, vm.as_dict(), actor)

@@ -30,7 +30,9 @@ def _volume_writes(changes: list[Any], table: Table) -> list[fx.Effect]:
 def resource_effects(e: ev.Event, table: Table) -> list[fx.Effect]:
     if e.type == ev.VOLUME_DELETED:
         volume = e.data["volume"]
-        return _volume_writes([(table.data("volume", str(volume["id"])), volume)], table)
+        tags = [w for row in e.data.get("tagrows") or ()
+                for w in tg.tag_effects(table.data("tags", str(row["id"])), row)]
+        return [*_volume_writes([(table.data("volume", str(volume["id"])), volume)], table), *tags]
     if e.type == ev.SSH_KEYPAIR_REGISTERED:
         return kp.register_effects(e.data["keypair"])
     if e.type == ev.SSH_KEYPAIR_DELETED:

@@ -31,6 +31,15 @@ def test_refusals_follow_cloudstack(raw, post, text):
     assert (refused.value.code, refused.value.text) == (431, text)
 
 
+def test_unpadded_and_url_safe_base64_are_taken_as_cloudstack_takes_them():
+    assert userdata.checked("QUI", post=False).encoded == "QUI="  # "AB"
+    assert userdata.checked("-_8", post=False).encoded == "+/8="
+    assert userdata.checked("QUJD====", post=False).encoded == "QUJD"
+    for wrong in ("Q", "QU I", "-+AA", "éé==", "QUJD=A=="):
+        with pytest.raises(ApiError):
+            userdata.checked(wrong, post=False)
+
+
 def test_limits_are_on_the_decoded_bytes():
     assert userdata.checked(base64.b64encode(b"x" * 2048).decode(), post=False).size == 2048
     assert userdata.checked(base64.b64encode(b"x" * 32768).decode(), post=True).size == 32768
