@@ -18,6 +18,7 @@ import math
 import os
 import re
 import sys
+import tempfile
 import threading
 from collections import Counter
 from typing import Any, Iterable, Mapping
@@ -28,6 +29,7 @@ os.environ.setdefault("JOBLEDGER_INVENTORY_CACHE_SECONDS", "60")
 
 from bench.harness import Cloud  # noqa: E402  (sets the fake AWS environment before any client)
 from chalicelib.aws.models import EventRecord, StateRecord  # noqa: E402
+from jobledger import inventory  # noqa: E402
 from moto.dynamodb.models import dynamodb_backends  # noqa: E402
 from moto.dynamodb.models.dynamo_type import DynamoType  # noqa: E402
 from tests.awshooks import SwitchableHook  # noqa: E402
@@ -228,8 +230,17 @@ RECORDER.install("before-parameter-build")
 RECORDER.install("after-call")
 
 
-def run(pairs: int) -> tuple[Recorder, int]:
-    cloud = Cloud()
+POOLS = 64  # the zone's storage pools: each pool's row takes 10,000 / 64 volumes' writes a second
+
+
+def run(pairs: int, pools: int = POOLS) -> tuple[Recorder, int]:
+    """The default inventory, its zone's primary storage in `pools` pools (inventory `storagepools`)."""
+    data = inventory.read_inventory()
+    data["zones"][0]["storagepools"] = pools
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(data, handle)
+    cloud = Cloud(handle.name)
+    os.unlink(handle.name)
     try:
         with RECORDER.switched_on():
             for _ in range(pairs):

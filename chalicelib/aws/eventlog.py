@@ -186,7 +186,8 @@ def _effect_write(effect: fx.Effect, heads: Mapping[str, Head]) -> Write:
 
 
 def _storage_write(effect: Any) -> Write:
-    """Versioned rows and zones' used storage (rows (`storage`, zone id), `value` = bytes used)."""
+    """Versioned rows and zones' used storage (rows (`storage`, zone id or `<zone>#<pool>`), `value` = bytes
+    used)."""
     if isinstance(effect, fx.PutVersioned):
         version = int(effect.data["version"])
         listed: dict[str, Any] = dict(effect.listed or {})
@@ -197,7 +198,8 @@ def _storage_write(effect: Any) -> Write:
     if isinstance(effect, fx.DropVersioned):
         gone = StateRecord(effect.kind, effect.id)
         return "delete", effect, lambda t: t.delete(gone, condition=StateRecord.value == effect.version)
-    zone = StateRecord("storage", effect.zoneid)
+    pool = fx.storage_id(effect.zoneid, effect.pool)
+    zone = StateRecord("storage", pool)
     if isinstance(effect, fx.ReleaseStorage):
         return "update", effect, lambda t: t.update(zone, actions=[StateRecord.value.add(-effect.size)],
                                                    condition=StateRecord.kind.exists())
@@ -205,7 +207,7 @@ def _storage_write(effect: Any) -> Write:
     if effect.capacity is not None:
         limit = effect.capacity - effect.size
         room = StateRecord.value.does_not_exist() | (StateRecord.value <= limit)
-    actions = [StateRecord.value.add(effect.size), *_identity("storage", effect.zoneid)]  # the first one makes it
+    actions = [StateRecord.value.add(effect.size), *_identity("storage", pool)]  # the first one makes the row
     return "update", effect, lambda t: t.update(zone, actions=actions, condition=room)
 
 

@@ -141,18 +141,25 @@ class DropVersioned:
 
 @dataclass(frozen=True)
 class ReserveStorage:
-    """Take `size` bytes of a zone's primary storage, only while the used total stays within `capacity`
-    (None: the zone's storage is not bounded)."""
+    """Take `size` bytes of a zone's primary storage (of its pool `pool`; "": the zone's one pool), only while the
+    used total stays within `capacity` (the pool's share; None: the zone's storage is not bounded)."""
 
     zoneid: str
     size: int
     capacity: int | None = None
+    pool: str = ""
 
 
 @dataclass(frozen=True)
 class ReleaseStorage:
     zoneid: str
     size: int
+    pool: str = ""
+
+
+def storage_id(zoneid: str, pool: str = "") -> str:
+    """The state row of a zone's storage pool: (`storage`, zone) for a zone of one pool, else `<zone>#<pool>`."""
+    return f"{zoneid}#{pool}" if pool else zoneid
 
 
 Effect = Union[ReserveCapacity, ReleaseCapacity, LeaseIp, ReleaseIp, PutState, PutVm, QueueVmJob, DequeueVmJob,

@@ -191,23 +191,41 @@ def capacity_of(zone: Mapping[str, Any] | None) -> int | None:
     return None if value is None else int(value)
 
 
+def pools_of(zone: Mapping[str, Any] | None) -> int:
+    """A zone's primary storage pools (inventory `storagepools`, default 1). Each holds an equal share of the
+    zone's capacity and the volumes whose id names it (as a CloudStack volume lives on one pool), so no single
+    row counts every volume of a busy zone (one conditional write per volume made or deleted)."""
+    return max(1, int((zone or {}).get("storagepools") or 1))
+
+
+def pool_of(volid: str, pools: int) -> str:
+    """The pool a volume's storage is counted in, for life: from its id ("": the zone's one pool)."""
+    return str(int(volid) % pools) if pools > 1 and volid.isascii() and volid.isdigit() else ""
+
+
 def writes_for(changes: list[tuple[Mapping[str, Any] | None, Mapping[str, Any]]],
-               capacities: Mapping[str, int | None]) -> list[fx.Effect]:
-    """The writes of several volume changes in one transaction: one storage change per zone (a transaction
-    may touch an item once), then each volume's row."""
+               capacities: Mapping[str, int | None], pools: Mapping[str, int] | None = None) -> list[fx.Effect]:
+    """The writes of several volume changes in one transaction: one storage change per zone's pool (a
+    transaction may touch an item once), then each volume's row."""
     rows: list[fx.Effect] = []
-    net: dict[str, int] = {}
+    net: dict[tuple[str, str], int] = {}
     for old, new in changes:
+        pool = pool_of(str(new["id"]), (pools or {}).get(str(new["zoneid"]), 1))
         for effect in volume_effects(old, new, None):
             if isinstance(effect, fx.ReserveStorage):
-                net[effect.zoneid] = net.get(effect.zoneid, 0) + effect.size
+                net[(effect.zoneid, pool)] = net.get((effect.zoneid, pool), 0) + effect.size
             elif isinstance(effect, fx.ReleaseStorage):
-                net[effect.zoneid] = net.get(effect.zoneid, 0) - effect.size
+                net[(effect.zoneid, pool)] = net.get((effect.zoneid, pool), 0) - effect.size
             else:
                 rows.append(effect)
-    storage: list[fx.Effect] = [fx.ReserveStorage(z, n, capacities.get(z)) if n > 0 else fx.ReleaseStorage(z, -n)
-                                for z, n in sorted(net.items()) if n]
+    storage: list[fx.Effect] = [
+        fx.ReserveStorage(z, n, _share(capacities.get(z), (pools or {}).get(z, 1)), p) if n > 0
+        else fx.ReleaseStorage(z, -n, p) for (z, p), n in sorted(net.items()) if n]
     return [*storage, *rows]
+
+
+def _share(capacity: int | None, pools: int) -> int | None:
+    return None if capacity is None else capacity // pools
 
 
 def following_vm(volume: Mapping[str, Any], vm_state: str) -> dict[str, Any] | None:

@@ -23,13 +23,16 @@ def new_volume_id() -> str:
     return statetable.next_id("volume", VOLUME_ID_START, settings.load().id_block)
 
 
-def capacities(zoneids: Sequence[str]) -> dict[str, int | None]:
+def zones(zoneids: Sequence[str]) -> dict[str, dict[str, Any] | None]:
     rows = statetable.get_many([("zone", z) for z in zoneids])
-    return {z: vols.capacity_of(rows[("zone", z)].as_dict() if ("zone", z) in rows else None) for z in zoneids}
+    return {z: rows[("zone", z)].as_dict() if ("zone", z) in rows else None for z in zoneids}
 
 
 def writes(changes: Sequence[Change]) -> list[fx.Effect]:
-    return vols.writes_for(list(changes), capacities(sorted({str(new["zoneid"]) for _, new in changes})))
+    """The changes' writes, their storage counted in each zone's pools (capacity and pool count per zone)."""
+    found = zones(sorted({str(new["zoneid"]) for _, new in changes}))
+    return vols.writes_for(list(changes), {z: vols.capacity_of(d) for z, d in found.items()},
+                           {z: vols.pools_of(d) for z, d in found.items()})
 
 
 def deploy_volumes(vm: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[fx.Effect]]:

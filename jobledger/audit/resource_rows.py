@@ -24,7 +24,8 @@ def job_resource_effects(data: Mapping[str, Any], table: Table) -> list[fx.Effec
 
 def _volume_writes(changes: list[Any], table: Table) -> list[fx.Effect]:
     zones = {str(new["zoneid"]) for _, new in changes}
-    return vols.writes_for(changes, {z: vols.capacity_of(table.data("zone", z)) for z in zones})
+    return vols.writes_for(changes, {z: vols.capacity_of(table.data("zone", z)) for z in zones},
+                           {z: vols.pools_of(table.data("zone", z)) for z in zones})
 
 
 def resource_effects(e: ev.Event, table: Table) -> list[fx.Effect]:

@@ -158,13 +158,14 @@ class Table:
 
     def _storage(self, e: fx.ReserveStorage | fx.ReleaseStorage) -> str | None:
         """A zone's used storage (the row appears with its first reservation, as DynamoDB's ADD makes it)."""
-        row = self.rows.get(("storage", e.zoneid))
+        key = ("storage", fx.storage_id(e.zoneid, e.pool))
+        row = self.rows.get(key)
         if isinstance(e, fx.ReleaseStorage):
             if row is None:
                 return f"zone {e.zoneid} given back storage it never lent"
             row["value"] = row.get("value", 0) - e.size
             return f"zone {e.zoneid} storage used below zero" if row["value"] < 0 else None
-        row = self.rows.setdefault(("storage", e.zoneid), {})
+        row = self.rows.setdefault(key, {})
         row["value"] = row.get("value", 0) + e.size
         if e.capacity is not None and row["value"] > e.capacity:
             return f"zone {e.zoneid} storage over-committed: {row['value']} bytes used of {e.capacity}"

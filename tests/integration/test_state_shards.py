@@ -3,6 +3,7 @@ in `sort` order with CloudStack's paging (newest first where asked) and counts, 
 and list; the sweeper's index merges its shards oldest first."""
 from __future__ import annotations
 
+import json
 import threading
 from typing import Iterator
 
@@ -12,10 +13,13 @@ from chalicelib.aws import statetable
 from chalicelib.aws.models import StateRecord, index_keys, shard_of
 from chalicelib.aws.statetable import Filter, Scope
 from chalicelib.core.rows import job_attributes
+from jobledger import inventory
+from jobledger.audit import reader, report
 from tests import harness
 from tests.integration.conftest import ADMIN_KEY, ADMIN_SECRET, Cloud
 
 SHARDS = 4
+GB = 1024 ** 3
 
 
 @pytest.fixture
@@ -126,3 +130,24 @@ def test_inventory_rows_are_kept_a_while_per_process_but_hosts_capacity_never(cl
     assert host.free_cpu == hosts[0].free_cpu - 500  # a host's free capacity is always read fresh
     statetable.LEASES.forget()
     assert statetable.get("zone", "1").as_dict()["name"] == "renamed behind its back"
+
+
+def test_a_zones_storage_pools_each_count_their_own_volumes(tmp_path):
+    """A zone of two pools of 22.5 GB: volume 1 (pool 1) and 2 (pool 0) fit; volume 3 (pool 1 again) does not,
+    though the zone as a whole has 5 GB left; expunging gives back to the pool that lent; the audit agrees."""
+    data = inventory.read_inventory()
+    data["zones"][0].update(storagecapacity=45 * GB, storagepools=2)
+    path = tmp_path / "pools.json"
+    path.write_text(json.dumps(data))
+    with harness.running_cloud((ADMIN_KEY, ADMIN_SECRET), path) as cloud:
+        first, second = cloud.deploy(startvm="false"), cloud.deploy(startvm="false")
+        third = cloud.deploy(startvm="false")
+        cloud.run_worker()
+        assert [cloud.job(j["jobid"])["jobstatus"] for j in (first, second, third)] == [1, 1, 2]
+        assert cloud.job(third["jobid"])["jobresultcode"] == 551
+        used = {r.id: int(r.value) for r in StateRecord.scan(StateRecord.kind == "storage", consistent_read=True)}
+        assert used == {"1#1": 20 * GB, "1#0": 20 * GB}
+        cloud.ok(command="destroyVirtualMachine", id=first["id"], expunge="true")
+        cloud.run_worker()
+        assert int(statetable.get("storage", "1#1").value) == 0
+        assert report.audit(reader.read_log(), reader.read_state()).clean

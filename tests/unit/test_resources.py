@@ -89,6 +89,18 @@ def test_create_refuses_a_key_the_resource_has_and_delete_matches_values():
     assert tg.removed(old, []) == []
 
 
+def test_a_zone_of_several_pools_counts_each_volume_in_the_pool_its_id_names():
+    a = vols.changed(None, vols.root_volume("7", VM, TEMPLATE, "t"))
+    b = vols.changed(None, dict(a, id="8", type="DATADISK", size=5 * GB))
+    made = vols.writes_for([(None, a), (None, b)], {"1": 100 * GB}, {"1": 4})
+    assert [w for w in made if isinstance(w, fx.ReserveStorage)] == [
+        fx.ReserveStorage("1", 5 * GB, 25 * GB, "0"), fx.ReserveStorage("1", 20 * GB, 25 * GB, "3")]
+    gone = vols.changed(a, dict(a, state="Expunged"))
+    assert vols.writes_for([(a, gone)], {}, {"1": 4})[0] == fx.ReleaseStorage("1", 20 * GB, "3")
+    assert fx.storage_id("1", "3") == "1#3" and fx.storage_id("1") == "1"
+    assert vols.pools_of({"storagepools": 4}) == 4 and vols.pools_of(None) == 1
+
+
 def test_a_request_names_key_pairs_by_keypair_or_by_distinct_keypairs():
     assert kp.names({"keypair": "a,b"}) == ["a,b"] and kp.names({"keypairs": " b, a,b ,, "}) == ["b", "a"]
     assert kp.names({}) == [] and kp.named({}) is None and kp.named({"keypairs": "b,a"}) == "b,a"
