@@ -52,7 +52,7 @@ SHARDED_KINDS = frozenset({"job", "vm", "volume", "sshkeypair", "tags", "head"})
 # never listed (read by key only): in no index; content-addressed user data would otherwise put a new key in one
 # shared `by-kind` partition with every deploy that brings its own
 UNLISTED_KINDS = frozenset({"counter", "lease", "rate", "storage", "userdata", "accountname", "domainname",
-                            "username"})
+                            "username", "vmname"})
 DERIVED = ("pk", "kindkey", "kindsort", "ownerkey", "domainkey", "pendingkey")  # what index_keys adds
 
 

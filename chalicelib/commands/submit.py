@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from chalicelib import settings
-from chalicelib.aws import statetable
+from chalicelib.aws import eventlog, statetable
 from chalicelib.aws.directory import can_see
 from chalicelib.cloudstack.request import ApiRequest, is_id, is_numeric_id
 from chalicelib.commands.auth import guard_of
@@ -21,6 +21,7 @@ from chalicelib.core.errors import ApiError, echo, invalid_value
 from chalicelib.core.events import now_iso
 from chalicelib.core.placement import address_refusal
 from chalicelib.core.userdata import UserData
+from chalicelib.core.vm_rules import name_taken_text
 from chalicelib.runtime.vm_run import default_network
 from chalicelib.runtime.submission import new_job_id, queue_vm_command, submit_job
 MAX_NAME = 63
@@ -52,9 +53,13 @@ def deploy_virtual_machine(req: ApiRequest, caller: Caller, request_id: str) -> 
     vm = vms.new_vm(vmid, caller, at, "Starting" if startvm else "Stopped", zone, template, offering, disk,
                     name=name, displayname=displayname)
     vm.update(extra)
-    submit_job("deployVirtualMachine", caller.actor(request_id), "VirtualMachine", vmid, req.params,
-               jobid=jobid, extra={"vm": vm}, at=at,
-               effects=[fx.PutVm(vm, add_job=jobid), *([data.row()] if data else []), *guard_of(caller)])
+    try:
+        submit_job("deployVirtualMachine", caller.actor(request_id), "VirtualMachine", vmid, req.params,
+                   jobid=jobid, extra={"vm": vm}, at=at,
+                   effects=[*vms.name_moves(None, vm), fx.PutVm(vm, add_job=jobid), *([data.row()] if data else []),
+                            *guard_of(caller)])
+    except eventlog.NameTaken:  # nothing was written
+        raise ApiError(431, name_taken_text(str(vm["name"]))) from None
     return {"jobid": jobid, "id": vmid}
 
 
@@ -173,11 +178,15 @@ def user_data(req: ApiRequest) -> UserData | None:
 
 
 def vm_names(req: ApiRequest) -> tuple[str | None, str | None]:
-    """CloudStack's rule for `name`: a hostname label (letters, digits, hyphens; not starting with a digit)."""
+    """CloudStack's rule for `name`: a hostname label (letters, digits, hyphens; not starting with a digit), not
+    of the system's form (`i-2-100-VM`, which the system gives)."""
     name = req.get("name") or None
     if name is not None and not _is_hostname(name):
         raise ApiError(431, f"Invalid value for parameter name: {echo(name)}. The name must be a valid hostname: "
                             "up to 63 ASCII letters, digits and hyphens, starting with a letter")
+    if name is not None and vms.SYSTEM_NAME.fullmatch(name):
+        raise ApiError(431, f"Invalid value for parameter name: {echo(name)}. Names of the form i-<n>-<n>-VM are "
+                            "the ones the system gives")
     displayname = req.get("displayname") or None
     if displayname is not None and len(displayname) > 255:
         raise invalid_value(req.command, "displayname", displayname[:32] + "…")

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Any, Mapping
 
+from chalicelib.core import effects as fx
 from chalicelib.core.accounts import Caller
 
 VM_FIELDS = (
@@ -93,3 +95,24 @@ def public_view(vm: Mapping[str, Any], created_format: Any) -> dict[str, Any]:
 def unplaced(vm: Mapping[str, Any]) -> dict[str, Any]:
     """A stopped VM holds no host."""
     return {k: v for k, v in vm.items() if k not in ("hostid", "hostname")}
+
+
+SYSTEM_NAME = re.compile(r"i-\d+-\d+-VM")  # the names the system gives (vm_name): unique by construction
+NAME_CLAIM_KIND = "vmname"
+
+
+def name_claim(vm: Mapping[str, Any] | None) -> str | None:
+    """What a VM's name holds while the VM is not expunged: a name given by its account (the system's names
+    are unique already), unique in the account and zone (hostnames compare without case)."""
+    if not vm or vm.get("state") == "Expunging" or SYSTEM_NAME.fullmatch(str(vm["name"])):
+        return None
+    return f"{vm['accountid']}#{vm['zoneid']}#{str(vm['name']).lower()}"
+
+
+def name_moves(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[fx.Effect]:
+    """The claims a VM document change takes and gives back (a new name, a rename, an expunge)."""
+    before, after = name_claim(old), name_claim(new)
+    if before == after:
+        return []
+    out: list[fx.Effect] = [fx.DeleteState(NAME_CLAIM_KIND, before)] if before else []
+    return out + ([fx.Claim(NAME_CLAIM_KIND, after, str(new["id"]))] if after else [])

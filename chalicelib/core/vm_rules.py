@@ -142,3 +142,7 @@ def migrate_refusal(vm: Mapping[str, Any], hostid: str, hosts: Sequence[Mapping[
 def migrate_capacity_refusal(vm: Mapping[str, Any], hostid: str) -> str:
     where = f"host {hostid}" if hostid else "any other host of its zone"
     return f"Unable to migrate vm id = {vm['id']}: {where} does not have enough capacity"
+
+
+def name_taken_text(name: str) -> str:
+    return f"The vm with hostname {name} already exists in this account's zone"

@@ -42,7 +42,10 @@ def update(run: Run) -> None:
         return
     final = vm_rules.updated(run.vm, run.job.params or {}, run.history[0].data)
     disks, writes = volume_jobs.follow_names(final)  # volumes show their VM's names
-    run.finish(final, writes, volumes=disks)
+    try:
+        run.finish(final, writes, volumes=disks)
+    except eventlog.NameTaken:  # nothing was written: the name is another VM's of the account and zone
+        run.fail(431, vm_rules.name_taken_text(str(final["name"])))
 
 
 def change_offering(run: Run) -> None:

@@ -54,7 +54,7 @@ class Run:
         self._commit(jobs.failed(self.job, code, text, self.actor, {"vm": dict(final)}), final, effects or [])
 
     def _commit(self, event: Event, final: Mapping[str, Any], effects: list[fx.Effect]) -> None:
-        effects = [*effects, fx.PutVm(final, done_job=self.job.jobid)]
+        effects = [*effects, *vms.name_moves(self.vm, final), fx.PutVm(final, done_job=self.job.jobid)]
         try:
             eventlog.commit_job(self.job.jobid, self.history, [event], effects)
         except ConcurrencyConflict:

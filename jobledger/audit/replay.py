@@ -14,6 +14,7 @@ from jobledger.audit.resource_rows import job_resource_effects, resource_effects
 from jobledger.audit.table import Table, vm_moves
 from jobledger.audit.verify import Problem, stream_kind
 from chalicelib.core import effects as fx
+from chalicelib.core import vm as vms
 from chalicelib.core import events as ev
 from chalicelib.core.fold import JobState, fold
 from jobledger.inventory import host_capacity
@@ -144,10 +145,11 @@ def _job_effects(out: Rebuilt, e: ev.Event) -> list[fx.Effect]:
 
 
 def _vm_changed(out: Rebuilt, vm: Mapping[str, Any], put: fx.PutVm) -> list[fx.Effect]:
-    """The VM's new document with the capacity and addresses it takes and gives back."""
+    """The VM's new document with the capacity, addresses and name it takes and gives back."""
     for nic in vm.get("nic") or ():
         out.nic_ids.setdefault(str(nic["networkid"]), set()).add(str(nic["id"]))
-    return [*vm_moves(out.table.data("vm", str(vm["id"])), vm), put]
+    old = out.table.data("vm", str(vm["id"]))
+    return [*vm_moves(old, vm), *vms.name_moves(old, vm), put]
 
 
 def _inventory_row(row: Mapping[str, Any]) -> fx.PutState:

@@ -109,3 +109,23 @@ def test_two_deploys_racing_for_one_address_one_wins_the_other_fails_holding_not
     vm = cloud.ok(command="listVirtualMachines", id=second["id"])["virtualmachine"][0]
     assert vm["state"] == "Error" and "hostid" not in vm
     audit_is_clean()
+
+
+def test_a_name_is_the_accounts_own_in_its_zone_until_the_vm_is_expunged(cloud):
+    from tests.integration.test_audit import tenant
+
+    first = deployed(cloud, name="web")
+    assert "already exists" in deploy_refusal(cloud, name="WEB")  # hostnames compare without case
+    assert "the system gives" in deploy_refusal(cloud, name="i-2-900-VM")
+    alice = tenant(cloud, "alice")
+    assert cloud.deploy_as(alice["keys"], name="web")["id"]  # another account's names are its own
+    other = deployed(cloud, name="db")
+    assert finished(cloud, cloud.ok(command="stopVirtualMachine", id=other)["jobid"])["jobstatus"] == 1
+    assert "already exists" in refusal(cloud, command="updateVirtualMachine", id=other, name="web")
+    assert cloud.ok(command="updateVirtualMachine", id=other, name="db2")["virtualmachine"]["name"] == "db2"
+    deployed(cloud, name="db")  # the old name was given back
+    gone = cloud.ok(command="destroyVirtualMachine", id=first, expunge="true")["jobid"]
+    assert finished(cloud, gone)["jobstatus"] == 1
+    deployed(cloud, name="web")  # an expunged VM's name is free again
+    cloud.run_worker()
+    audit_is_clean()
