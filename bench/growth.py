@@ -8,6 +8,7 @@ revision) with this script's clients.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import statistics
@@ -50,6 +51,8 @@ class Growth:
     child_cpu_s: float = 0.0  # of which serve's children (the emulator's process)
     client_cpu_s: float = 0.0  # CPU seconds of this process (the clients) meanwhile
     load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average when the clients start and end
+    stack_pid: int = 0
+    window_cpu: list[float] = field(default_factory=list)  # the stack's CPU seconds at each window's end
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -65,6 +68,8 @@ def deploy_until(client: Client, growth: Growth, jobs: int) -> None:
             with growth.lock:
                 growth.ended.append(time.perf_counter())
                 growth.failed += result["jobstatus"] != 1
+                if growth.stack_pid and (len(growth.ended) - 1) % WINDOW == 0:
+                    growth.window_cpu.append(tree_cpu_seconds(growth.stack_pid)[0])
         finally:
             with growth.lock:
                 growth.busy -= 1
@@ -79,7 +84,7 @@ def run_once(clients: int, jobs: int, workers: int, inventory: Path) -> Growth:
     process, url = start_stack(workers, inventory)
     try:
         run = Run(max_jobs=10**9, deadline=float("inf"))
-        growth = Growth(clients)
+        growth = Growth(clients, stack_pid=process.pid)
         first = Client(url, run)
         job = first.submit(command="deployVirtualMachine", zoneid="1", templateid="1", serviceofferingid="1")
         assert job is not None, run.outcomes
@@ -89,6 +94,7 @@ def run_once(clients: int, jobs: int, workers: int, inventory: Path) -> Growth:
         threads = [threading.Thread(target=deploy_until, args=(Client(url, run), growth, jobs)) for _ in range(clients)]
         growth.ended[0] = time.perf_counter()  # windows start when the clients do
         cpu, mine, load = tree_cpu_seconds(process.pid), time.process_time(), os.getloadavg()[0]
+        growth.window_cpu = [cpu[0]]
         for t in threads:
             t.start()
         for t in threads:
@@ -140,10 +146,12 @@ def report(results: list[Growth], jobs: int, workers: int, label: str) -> str:
                      f"{g.first_query_ms:.1f} → {g.last_query_ms:.1f}",
                      "{:.0f} ({:.0f} / {:.0f}) / {:.0f}".format(*(s * 1000 / (len(g.ended) - 1) for s in (
                          g.stack_cpu_s, g.stack_cpu_s - g.child_cpu_s, g.child_cpu_s, g.client_cpu_s))),
+                     " · ".join(f"{(b - a) * 1000 / WINDOW:.0f}" for a, b in itertools.pairwise(g.window_cpu)),
                      f"{g.load[0]:.1f} → {g.load[1]:.1f}"))
     header = ("clients", "jobs", "failed", f"jobs/s per window of {WINDOW} jobs", "jobs/s overall",
               "last ÷ first window", "queryAsyncJobResult job 1 p50 ms (start → end)",
-              "CPU ms per job: stack (API+workers / emulator) / clients", "load average (start → end)")
+              "CPU ms per job: stack (API+workers / emulator) / clients", "stack CPU ms per job per window",
+              "load average (start → end)")
     return (f"{label}: `serve --provision-seconds 0 --workers {workers}`, one host with room for 100,000 VMs; "
             f"each client deploys and polls each job to its end (first poll after {POLL_FIRST * 1000:.0f} ms, "
             f"x1.5 up to {POLL_MAX * 1000:.0f} ms), {jobs} jobs a run.\n\n{table(header, rows)}\n")

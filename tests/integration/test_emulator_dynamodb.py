@@ -324,6 +324,7 @@ UPDATES = [  # (expression, names, values): each text comes back with other valu
     ("SET doc = :m", None, lambda i: {":m": {"M": {"nested": {"M": {}}, "key": {"S": "k"}}}}),
     ("SET #v = #v - :n", {"#v": "value"}, lambda i: {":n": {"S": "not a number"}}),  # refused at each call
     ("SET #v = = :n", {"#v": "value"}, lambda i: {":n": {"N": "1"}}),  # a syntax error, each time
+    ("SET a = :n REMOVE b SET c = :n", None, lambda i: {":n": {"N": str(i)}}),  # two SET clauses, each time
 ]
 
 
