@@ -5,8 +5,8 @@ structure of ten members: S, N, B, SS, …) it looks each member up through six 
 the emulator's CPU per job (bench/RESULTS.md, growth). An attribute value holds exactly one of its members, named
 by its one key (moto's DynamoDB answers define no aliases or transformers), so the serializer here serializes that
 member alone, through moto's own code for its type, and leaves every other shape to moto. And moto's dispatcher
-lists moto's ≈200 service folders on disk for every request to find the backend of a host name; the answer for a
-host name never changes, so it is kept.
+lists moto's ≈200 service folders on disk for every request to find the backend of a host name, and its handler
+lists its own methods (inspect.getmembers) for every request: neither answer changes, so both are kept.
 `tests/integration/test_emulator_dynamodb.py` compares the answers with plain moto's.
 """
 from __future__ import annotations
