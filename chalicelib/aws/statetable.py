@@ -237,7 +237,15 @@ def _listed(kind: str, scope: Scope, match: Filter, newest_first: bool, page: in
     queries = _started([index.query(key, condition, scan_index_forward=not newest_first, page_size=page)
                         for key in keys], page)
     merged = (r.pk for r in heapq.merge(*queries, key=order, reverse=newest_first))
-    return (r for r in _rows(merged, min(page, BATCH)) if _matches(r, match))
+    return (r for r in _rows(merged, min(page, BATCH)) if _in_scope(r, kind, scope) and _matches(r, match))
+
+
+def _in_scope(row: StateRecord, kind: str, scope: Scope) -> bool:
+    """The row read by key is what the index said (tenancy does not rest on an index entry alone: one left
+    stale, or a key attribute edited behind the store's back, lists nothing of another account)."""
+    if row.kind != kind:
+        return False
+    return scope.by == "all" or (row.owner if scope.by == "owner" else row.domainid) == scope.key
 
 
 def _started(queries: list[Iterator[Any]], page: int) -> list[Iterator[Any]]:

@@ -151,3 +151,13 @@ def test_a_zones_storage_pools_each_count_their_own_volumes(tmp_path):
         cloud.run_worker()
         assert int(statetable.get("storage", "1#1").value) == 0
         assert report.audit(reader.read_log(), reader.read_state()).clean
+
+
+def test_a_row_whose_index_key_names_another_account_is_not_listed_there(sharded):
+    job(1, owner="7").save()
+    planted = job(2, owner="7")
+    planted.ownerkey = "8#job#2"  # written behind the store's back: account 8's listing now names it
+    planted.save()
+    assert ids(statetable.list_rows("job", Scope("owner", "8"))) == []
+    assert ids(statetable.list_rows("job", Scope("owner", "7"))) == [1]
+    assert ids(statetable.list_rows("job", Scope("all"))) == [1, 2]
