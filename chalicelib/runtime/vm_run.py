@@ -35,6 +35,8 @@ class Run:
         """`volumes`: the documents of the volumes the job changed (the audit replays them from the event). The
         result shows the VM's tags; an expunged VM's and expunged volumes' tags go with them (CloudStack removes
         a resource's tags), the emptied tag rows riding in the event as a tag job's do."""
+        if volumes:
+            final = dict(final, volumeids=volume_ids(self.vm, final, volumes))
         extra: dict[str, Any] = {"vm": dict(final), **({"volumes": [dict(v) for v in volumes]} if volumes else {})}
         vm_key = ("tags", tg.row_id("UserVm", str(final["id"])))
         gone = [vm_key] if final.get("state") == "Expunging" else []
@@ -62,6 +64,29 @@ class Run:
             if not fold(self.job.jobid, eventlog.load_stream(event.stream)).finished:
                 raise
         kick_next(str(final["id"]))
+
+
+def volumes_of(vm: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The volumes attached to the VM (ROOT included): read by the ids its document keeps (`volumeids`), one
+    BatchGetItem; a document from before it kept them lists its account's volumes (once: the VM's next job that
+    changes a volume records the ids)."""
+    if "volumeids" in vm:
+        docs = [r.as_dict() for r in statetable.get_many([("volume", str(i)) for i in vm["volumeids"]]).values()]
+    else:
+        docs = [r.as_dict() for r in statetable.list_rows("volume", statetable.Scope("owner", str(vm["accountid"])))]
+    return sorted((d for d in docs if d.get("virtualmachineid") == str(vm["id"])), key=lambda d: int(d["id"]))
+
+
+def volume_ids(before: Mapping[str, Any], final: Mapping[str, Any], changed: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The ids of the volumes attached to the VM once the job's volume changes are made."""
+    held = {str(i) for i in before["volumeids"]} if "volumeids" in before else \
+        {str(v["id"]) for v in volumes_of(before)}
+    for volume in changed:
+        if volume.get("virtualmachineid") == str(final["id"]) and volume.get("state") != "Expunged":
+            held.add(str(volume["id"]))
+        else:
+            held.discard(str(volume["id"]))
+    return sorted(held, key=int)
 
 
 def kick_next(vmid: str) -> None:

@@ -13,7 +13,7 @@ from chalicelib.core import volume as vols
 from chalicelib.core.errors import ConcurrencyConflict
 from chalicelib.core.events import Event, now_iso
 from chalicelib.core.fold import JobState, fold
-from chalicelib.runtime.vm_run import Run
+from chalicelib.runtime.vm_run import Run, volumes_of
 
 VOLUME_ID_START = 1
 Change = tuple[Mapping[str, Any] | None, Mapping[str, Any]]
@@ -51,11 +51,6 @@ def deploy_volumes(vm: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[fx
                                 int(vm.get("disksize") or offering.get("disksize") or 0) * vols.GB, at)
         disks.append(vols.changed(None, vols.attached_to(data, vm, 1, at)))
     return disks, writes([(None, d) for d in disks])
-
-
-def volumes_of(vm: Mapping[str, Any]) -> list[dict[str, Any]]:
-    rows = statetable.list_rows("volume", statetable.Scope("owner", str(vm["accountid"])))
-    return [r.as_dict() for r in rows if r.as_dict().get("virtualmachineid") == str(vm["id"])]
 
 
 def follow_vm(vm: Mapping[str, Any], state: str) -> tuple[list[dict[str, Any]], list[fx.Effect]]:

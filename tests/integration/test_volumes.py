@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.aws import statetable
 from jobledger import inventory
 from jobledger.audit import reader, report
 from tests.integration.conftest import running_cloud
@@ -115,4 +116,25 @@ def test_a_full_zone_refuses_deploys_and_volumes_with_551(small_storage_cloud):
     assert refused["jobresultcode"] == 551 and "storage capacity" in refused["jobresult"]["errortext"]
     fits = cloud.ok(command="createVolume", zoneid="1", diskofferingid="2", size="5")
     assert finished(cloud, fits["jobid"])["jobstatus"] == 1
+    audit_is_clean()
+
+
+def test_a_vm_keeps_its_volume_ids_so_its_commands_read_its_volumes_by_key(cloud):
+    from chalicelib.runtime.vm_run import volumes_of
+
+    vmid = deployed(cloud, diskofferingid="1")
+    root, data = volumes(cloud, virtualmachineid=vmid)
+    doc = statetable.get("vm", vmid).as_dict()
+    assert doc["volumeids"] == [root["id"], data["id"]] and "volumeids" not in cloud.ok(
+        command="listVirtualMachines", id=vmid)["virtualmachine"][0]
+    listed = {k: v for k, v in doc.items() if k != "volumeids"}  # a document from before the ids were kept
+    assert [v["id"] for v in volumes_of(listed)] == [v["id"] for v in volumes_of(doc)] == [root["id"], data["id"]]
+    made = cloud.ok(command="createVolume", name="more", zoneid="1", diskofferingid="1")
+    cloud.run_worker()
+    finished(cloud, cloud.ok(command="attachVolume", id=made["id"], virtualmachineid=vmid)["jobid"])
+    assert statetable.get("vm", vmid).as_dict()["volumeids"] == [root["id"], data["id"], made["id"]]
+    finished(cloud, cloud.ok(command="detachVolume", id=data["id"])["jobid"])
+    assert statetable.get("vm", vmid).as_dict()["volumeids"] == [root["id"], made["id"]]
+    finished(cloud, cloud.ok(command="destroyVirtualMachine", id=vmid, expunge="true")["jobid"])
+    assert statetable.get("vm", vmid).as_dict()["volumeids"] == []
     audit_is_clean()
