@@ -2,6 +2,7 @@
 older versions, imported once), the unfinished jobs' messages sent again, and the export a clean stop leaves."""
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,10 @@ def recover(data_dir: str, emulator: RestoringEmulator | None, fresh_import: boo
         if not (found.items or found.records):
             return None
         detail = f"snapshot of {found.items:,} items + {found.records:,} journal records"
+        if rebuild_old_layout():
+            detail += f"; state rebuilt from the log into {OLD_STATE_TABLE}'s successor"
+            if emulator is not None:
+                emulator.compact()
         return Recovered(found.events, requeue_unfinished(), f"{data_dir} ({detail})")
     imported = restore_log(data_dir)
     if emulator is not None:
@@ -62,6 +67,42 @@ def recover(data_dir: str, emulator: RestoringEmulator | None, fresh_import: boo
     if imported is None:
         return None
     return Recovered(imported.events, imported.unfinished, f"{data_dir}/events.jsonl")
+
+
+OLD_STATE_TABLE = "jobledger-state"  # the state table of the first key layout ((kind, id) keys)
+
+
+def rebuild_old_layout() -> bool:
+    """A data dir written before the state table's key redesign restores the events and the old state table,
+    and leaves the current one empty: rebuild the current one from the log, with the secrets (key secrets,
+    password hashes, user data) read from the old table, as an operator migrates a deployed stack
+    (docs/DEPLOY.md). The old table stays in the data dir, unused. False when there is nothing to rebuild."""
+    import boto3
+
+    from chalicelib import settings
+    from chalicelib.aws import models
+    from jobledger.audit import reader, restore
+
+    models.create_tables()
+    config = settings.load()
+    if config.state_table == OLD_STATE_TABLE or not reader.state_is_empty():
+        return False
+    client = boto3.client("dynamodb", region_name=config.region)
+    if OLD_STATE_TABLE not in client.list_tables().get("TableNames", []):
+        return False
+    secrets: restore.Secrets = {"apikeys": {}, "passwords": {}, "userdata": {}}
+    for page in client.get_paginator("scan").paginate(TableName=OLD_STATE_TABLE, ConsistentRead=True):
+        for item in page.get("Items", []):
+            kind, id_ = item.get("kind", {}).get("S"), item.get("id", {}).get("S")
+            data = json.loads(item["data"]["S"]) if "S" in item.get("data", {}) else {}
+            if kind == "apikey" and data.get("secret"):
+                secrets["apikeys"][str(id_)] = str(data["secret"])
+            elif kind == "user" and data.get("password"):
+                secrets["passwords"][str(id_)] = str(data["password"])
+            elif kind == "userdata" and data.get("userdata"):
+                secrets["userdata"][str(id_)] = str(data["userdata"])
+    restore.rebuild_state(secrets)
+    return True
 
 
 def requeue_unfinished() -> list[str]:

@@ -102,3 +102,36 @@ def test_a_deployed_stack_moves_to_a_new_state_table_rebuilt_from_its_events_tab
     assert report.audit(reader.read_log(), reader.read_state()).clean
     assert main(["audit", "rebuild-state"]) == 1  # never over rows already there
     assert "the state table is not empty" in capsys.readouterr().err
+
+
+def test_a_local_data_dir_of_the_first_layout_is_rebuilt_into_the_current_one(cloud):
+    """`serve --data-dir` restores a dir written before the key redesign: its events, its old state table
+    (`jobledger-state`, keys (kind, id)) and an empty current one. The current one is rebuilt from the log, with
+    the secrets read from the old table."""
+    import boto3
+
+    from jobledger.local_restore import OLD_STATE_TABLE, rebuild_old_layout
+
+    day = busy_day(cloud)
+    script = base64.b64encode(b"#!/bin/sh\necho old\n").decode("ascii")
+    vmid = cloud.ok(command="deployVirtualMachine", zoneid="1", serviceofferingid="1", templateid="1",
+                    userdata=script)["id"]
+    cloud.run_worker()
+    before = shapes(answers(cloud, day))
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    client.create_table(TableName=OLD_STATE_TABLE, BillingMode="PAY_PER_REQUEST",
+                        KeySchema=[{"AttributeName": "kind", "KeyType": "HASH"},
+                                   {"AttributeName": "id", "KeyType": "RANGE"}],
+                        AttributeDefinitions=[{"AttributeName": "kind", "AttributeType": "S"},
+                                              {"AttributeName": "id", "AttributeType": "S"}])
+    for row in StateRecord.scan():  # the old layout's rows, as far as the rebuild reads them
+        client.put_item(TableName=OLD_STATE_TABLE, Item={
+            "kind": {"S": row.kind}, "id": {"S": row.id}, "data": {"S": json.dumps(row.as_dict())}})
+    assert not rebuild_old_layout()  # the current table has rows: nothing to rebuild
+    StateRecord.delete_table()
+    StateRecord.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+    assert rebuild_old_layout()
+    assert shapes(answers(cloud, day)) == before
+    kept = cloud.ok(command="getVirtualMachineUserData", virtualmachineid=vmid)["virtualmachineuserdata"]
+    assert kept["userdata"] == script
+    assert report.audit(reader.read_log(), reader.read_state()).clean
