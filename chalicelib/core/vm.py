@@ -43,6 +43,7 @@ def new_vm(vmid: str, caller: Caller, created: str, state: str, zone: Mapping[st
         "memory": int(offering["memory"]), "guestosid": template.get("ostypeid", ""),
         "rootdeviceid": 0, "rootdevicetype": "NetworkFilesystem",
         "hypervisor": template.get("hypervisor", "XenServer"),
+        "volumeids": [],  # its deploy job adds its ROOT (and DATADISK): runtime/vm_run.volume_ids
     }
     if diskoffering:
         vm["diskofferingid"] = diskoffering["id"]
