@@ -5,7 +5,8 @@ its result, so the change is still an event in the VM's turn that the audit repl
 The job is recorded as any other but not sent: it runs here at once. If an earlier job holds the VM's turn, that
 job sends this one when it ends (as for every queued VM job) and the request waits for it to end, at most
 `SYNC_WAIT_SECONDS` (well inside API Gateway's 29 s). A job still queued then is not lost: it ends in the VM's
-turn and `queryAsyncJobResult` shows it; if this run dies, the sweeper sends it. Should a worker get the job
+turn and `queryAsyncJobResult` shows it; if this run fails, its message goes to the workers (and if the
+Lambda dies, the sweeper sends it). Should a worker get the job
 at the same moment, the job stream decides who starts it (the loser steps aside).
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from chalicelib.core.errors import ApiError
 from chalicelib.core.events import job_stream
 from chalicelib.core.fold import SUCCEEDED, JobState, fold
 from chalicelib.runtime import worker
+from chalicelib.runtime.submission import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +35,9 @@ def run_now(jobid: str, request_id: str, *, wait: float | None = None,
     sleep, clock = sleep or time.sleep, clock or time.monotonic
     try:
         worker.run_job(jobid, 1, {"worker": "api", "request": request_id}, provision=False)
-    except Exception:  # noqa: BLE001 - a worker (or the sweeper) finishes what this run could not
-        log.exception("job %s: the inline run failed; waiting for a worker to end it", jobid)
+    except Exception:  # noqa: BLE001 - a worker finishes what this run could not: send it its message
+        log.exception("job %s: the inline run failed; sending it to the workers", jobid)
+        enqueue(jobid)
     deadline, pause = clock() + (SYNC_WAIT_SECONDS if wait is None else wait), FIRST_POLL
     while True:
         job = fold(jobid, eventlog.load_stream(job_stream(jobid)))

@@ -186,3 +186,19 @@ def test_migrate_moves_a_running_vms_capacity_to_another_host_of_its_zone_and_hy
     alice = tenant(cloud, "alice")
     assert cloud.call(as_=alice["keys"], command="migrateVirtualMachine", virtualmachineid=vmid)[0] == 432
     audit_is_clean()
+
+
+def test_a_sync_change_whose_inline_run_fails_goes_to_the_workers(cloud, monkeypatch):
+    vmid = deployed(cloud)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the API's run died")
+
+    monkeypatch.setattr(inline.worker, "run_job", broken)
+    monkeypatch.setattr(inline, "SYNC_WAIT_SECONDS", 0.1)
+    status, _ = cloud.call(command="updateVirtualMachine", id=vmid, group="later")
+    assert status == 530
+    monkeypatch.undo()
+    cloud.run_worker()  # the message was sent: a worker ends the job
+    assert cloud.ok(command="listVirtualMachines", id=vmid)["virtualmachine"][0]["group"] == "later"
+    audit_is_clean()
