@@ -228,6 +228,14 @@ def _share(capacity: int | None, pools: int) -> int | None:
     return None if capacity is None else capacity // pools
 
 
+def named_for(volume: Mapping[str, Any], vm: Mapping[str, Any]) -> dict[str, Any] | None:
+    """An attached volume showing its VM's (new) name and display name (None: it shows them already)."""
+    if not volume.get("virtualmachineid") or \
+            (volume.get("vmname"), volume.get("vmdisplayname")) == (vm["name"], vm.get("displayname")):
+        return None
+    return dict(volume, vmname=vm["name"], vmdisplayname=vm.get("displayname"))
+
+
 def following_vm(volume: Mapping[str, Any], vm_state: str) -> dict[str, Any] | None:
     """What a VM's lifecycle does to one of its volumes (None: nothing). Destroy marks the ROOT volume
     Destroy (recoverable); expunge deletes it and detaches the data disks; recovery makes ROOT Ready again."""

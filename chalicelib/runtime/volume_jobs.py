@@ -2,7 +2,7 @@
 Volume jobs; attachVolume and detachVolume run in their VM's queue (after the VM's earlier commands)."""
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from chalicelib import settings
 from chalicelib.aws import eventlog, statetable
@@ -55,22 +55,21 @@ def deploy_volumes(vm: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[fx
 
 def follow_vm(vm: Mapping[str, Any], state: str) -> tuple[list[dict[str, Any]], list[fx.Effect]]:
     """The VM's volumes after its command leaves it in `state`, and their writes."""
-    changes: list[Change] = []
-    for volume in volumes_of(vm):
-        after = vols.following_vm(volume, state)
-        if after is not None:
-            changes.append((volume, vols.changed(volume, after)))
-    return [dict(new) for _, new in changes], writes(changes)
+    return _follow(vm, lambda volume: vols.following_vm(volume, state))
 
 
 def follow_names(vm: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[fx.Effect]]:
     """The VM's attached volumes with its (new) name and display name, and their writes."""
+    return _follow(vm, lambda volume: vols.named_for(volume, vm))
+
+
+def _follow(vm: Mapping[str, Any], after_of: Callable[[Mapping[str, Any]], dict[str, Any] | None]
+            ) -> tuple[list[dict[str, Any]], list[fx.Effect]]:
     changes: list[Change] = []
     for volume in volumes_of(vm):
-        if volume.get("virtualmachineid") and (volume.get("vmname"), volume.get("vmdisplayname")) != \
-                (vm["name"], vm.get("displayname")):
-            changes.append((volume, vols.changed(volume, dict(volume, vmname=vm["name"],
-                                                              vmdisplayname=vm.get("displayname")))))
+        after = after_of(volume)
+        if after is not None:
+            changes.append((volume, vols.changed(volume, after)))
     return [dict(new) for _, new in changes], writes(changes)
 
 
