@@ -29,7 +29,7 @@ import moto  # noqa: E402,F401  (before any botocore client)
 
 from jobledger.audit import reader, report  # noqa: E402
 from jobledger.audit.jsonl import log_lines  # noqa: E402
-from chalicelib.cloudstack.wire import cloudstack_date  # noqa: E402
+from chalicelib.core.dates import cloudstack_date  # noqa: E402
 from chalicelib.core import events as ev  # noqa: E402
 from chalicelib.core import jobs  # noqa: E402
 from chalicelib.core import vm as vms  # noqa: E402

@@ -51,6 +51,17 @@ def load_average() -> str:
     return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def kept_sections(made: list[str]) -> list[str]:
+    """The sections of the current RESULTS.md that these benchmarks do not make (the growth, restart and scale
+    runs, written from their own scripts' output with their context): kept after the new ones, unchanged."""
+    if not RESULTS.exists():
+        return []
+    titles = {s.splitlines()[0] for s in made if s.startswith("## ")}
+    text = RESULTS.read_text(encoding="utf-8")
+    old = ["## " + part for part in text.split("\n## ")[1:]]
+    return [part.rstrip("\n") + "\n" for part in old if part.splitlines()[0] not in titles]
+
+
 def main() -> int:
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     load_before = load_average()
@@ -65,7 +76,7 @@ def main() -> int:
               f"Produced by `make bench` (`python -m bench.run_all`) on {started}, revision {revision()}.\n"
               f"Machine: {machine()}. Load average (1, 5, 15 min) before: {load_before}; after: {load_average()}.\n"
               "Every figure is a ratio against a baseline measured in the same run, so machine noise cancels.\n")
-    RESULTS.write_text(header + "\n" + "\n".join(sections), encoding="utf-8")
+    RESULTS.write_text(header + "\n" + "\n".join([*sections, *kept_sections(sections)]), encoding="utf-8")
     print(f"bench: wrote {RESULTS.relative_to(ROOT)}" + (f"; FAILED: {failed}" if failed else ""), file=sys.stderr)
     return 1 if failed else 0
 

@@ -17,20 +17,25 @@ import json
 import math
 import os
 import re
+import statistics
 import sys
 import tempfile
 import threading
+import time
 from collections import Counter
-from typing import Any, Iterable, Mapping
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Mapping
 
 # as the dev stage runs: ids and address cursors leased 50 at a time, inventory rows kept a minute per container
 os.environ.setdefault("JOBLEDGER_ID_BLOCK", "50")
 os.environ.setdefault("JOBLEDGER_INVENTORY_CACHE_SECONDS", "60")
 
-from bench.harness import Cloud  # noqa: E402  (sets the fake AWS environment before any client)
+from bench.harness import COUNT, Cloud  # noqa: E402  (sets the fake AWS environment before any client)
+from chalicelib.aws import statetable  # noqa: E402
 from chalicelib.aws.models import EventRecord, StateRecord  # noqa: E402
 from jobledger import inventory  # noqa: E402
 from moto.dynamodb.models import dynamodb_backends  # noqa: E402
+from moto.core.botocore_stubber import BotocoreStubber  # noqa: E402
 from moto.dynamodb.models.dynamo_type import DynamoType  # noqa: E402
 from tests.awshooks import SwitchableHook  # noqa: E402
 
@@ -71,6 +76,8 @@ class Recorder(SwitchableHook):
         self.writes: Counter[tuple[str, str]] = Counter()
         self.reads: Counter[tuple[str, str]] = Counter()
         self.totals: Counter[str] = Counter()
+        self.phase = "?"  # what the run is doing (a submit, a poll, the worker's run of a job): units per phase
+        self.by_phase: Counter[tuple[str, str]] = Counter()
         # per thread (listings read their shards side by side): the request between its two hooks
         self.pending: dict[int, list[tuple[str, dict[str, Any], list[Any]]]] = {}
         self.lock = threading.Lock()
@@ -110,13 +117,16 @@ class Recorder(SwitchableHook):
             after = self._item(table, key)
             item = body.get("Item") or after or before or key
             units = _units(item, 1024) * (2 if transactional else 1)
-            self.writes[(table, _value(key[layout.hash]))] += units
-            self.totals["wru"] += units
+            self._write(table, _value(key[layout.hash]), units)
             for index, (keys, projection, extra) in layout.indexes.items():
                 carried = [*keys, *layout.key_names(), *extra]
                 for partition, size in _index_writes(keys, projection, carried, before, after):
-                    self.writes[(f"{table}/{index}", partition)] += _units(size, 1024)
-                    self.totals["wru"] += _units(size, 1024)
+                    self._write(f"{table}/{index}", partition, _units(size, 1024))
+
+    def _write(self, table: str, partition: str, units: float) -> None:
+        self.writes[(table, partition)] += units
+        self.totals["wru"] += units
+        self.by_phase[(self.phase, "wru")] += units
 
     def _reads(self, name: str, params: Mapping[str, Any], parsed: Mapping[str, Any]) -> None:
         consistent = 1.0 if params.get("ConsistentRead") else 0.5
@@ -132,14 +142,16 @@ class Recorder(SwitchableHook):
         else:
             table = params["TableName"] + (f"/{params['IndexName']}" if params.get("IndexName") else "")
             units = max(1, math.ceil(sum(_size(i) for i in parsed.get("Items", [])) / 4096)) * consistent
-            partition = _query_partition(params)
-            self.reads[(table, partition)] += units
-            self.totals["rru"] += units
+            self._count_read(table, _query_partition(params), units)
 
     def _read(self, table: str, key: Mapping[str, Any], items: list[Mapping[str, Any]], factor: float) -> None:
         units = _units(items[0] if items and items[0] else key, 4096) * factor
-        self.reads[(table, _value(key[self.layouts()[table].hash]))] += units
+        self._count_read(table, _value(key[self.layouts()[table].hash]), units)
+
+    def _count_read(self, table: str, partition: str, units: float) -> None:
+        self.reads[(table, partition)] += units
         self.totals["rru"] += units
+        self.by_phase[(self.phase, "rru")] += units
 
 
 def _keys_of(name: str, params: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -230,43 +242,167 @@ RECORDER.install("before-parameter-build")
 RECORDER.install("after-call")
 
 
-POOLS = 64  # the zone's storage pools: each pool's row takes 10,000 / 64 volumes' writes a second
+POOLS = HOSTS = 64  # a zone taking 10,000 submits/s: its storage in 64 pools, 64 hosts (each row takes 1/64th)
+PHASES = ("submit deploy", "run deploy", "poll", "submit destroy", "run destroy")
 
 
-def run(pairs: int, pools: int = POOLS) -> tuple[Recorder, int]:
-    """The default inventory, its zone's primary storage in `pools` pools (inventory `storagepools`)."""
+def zone_inventory(pools: int = POOLS, hosts: int = HOSTS) -> str:
+    """The default inventory with its zone's primary storage in `pools` pools and `hosts` hosts like its own: a
+    file's path (the caller removes it)."""
     data = inventory.read_inventory()
     data["zones"][0]["storagepools"] = pools
+    model = data["hosts"][0]
+    data["hosts"] = [dict(model, id=str(2 + n), name=f"host-{2 + n}") for n in range(hosts)]
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(data, handle)
-    cloud = Cloud(handle.name)
-    os.unlink(handle.name)
+    return handle.name
+
+
+def pairs_of(cloud: Cloud, pairs: int, phase: Any) -> None:
+    """Deploy, let the worker run it, poll it 3 times, destroy it (keeping the zone free), let the worker run
+    that; `phase(name)` is a context for each step."""
+    for _ in range(pairs):
+        with phase("submit deploy"):
+            job = cloud.ok(command="deployVirtualMachine", zoneid="1", serviceofferingid="1", templateid="1")
+        with phase("run deploy"):
+            cloud.run_worker()
+        for _ in range(3):
+            with phase("poll"):
+                cloud.ok(command="queryAsyncJobResult", jobid=job["jobid"])
+        with phase("submit destroy"):
+            cloud.ok(command="destroyVirtualMachine", id=job["id"], expunge="true")
+        with phase("run destroy"):
+            cloud.run_worker()
+
+
+def run(pairs: int) -> tuple[Recorder, int]:
+    path = zone_inventory()
+    cloud = Cloud(path)
+    os.unlink(path)
+
+    @contextmanager
+    def phase(name: str) -> Iterator[None]:
+        RECORDER.phase = name
+        yield
+
     try:
+        statetable.kept_documents("host")  # which hosts there are: read once a minute per container
         with RECORDER.switched_on():
-            for _ in range(pairs):
-                job = cloud.ok(command="deployVirtualMachine", zoneid="1", serviceofferingid="1", templateid="1")
-                cloud.run_worker()
-                for _ in range(3):
-                    cloud.ok(command="queryAsyncJobResult", jobid=job["jobid"])
-                cloud.ok(command="destroyVirtualMachine", id=job["id"], expunge="true")  # keep the host free
-                cloud.run_worker()
+            pairs_of(cloud, pairs, phase)
     finally:
         cloud.close()
     return RECORDER, pairs
 
 
+class Timed(Cloud):
+    """A cloud whose handler calls are timed: the thread's CPU time in the handler less the CPU moto spends
+    answering (moto stands in for DynamoDB and SQS and would not run in the Lambda), and the AWS requests each
+    call makes by kind. The worker's time is its invocation's, not the harness's receiving and deleting."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.calls: list[tuple[str, float, Counter[str]]] = []
+        self.name = "?"
+
+    def timed(self, work: Any) -> Any:
+        moto_before, start = MOTO_CPU.spent, time.thread_time()
+        with COUNT.counting() as counts:
+            out = work()
+        ours = time.thread_time() - start - (MOTO_CPU.spent - moto_before)
+        self.calls.append((self.name, ours * 1000, Counter(counts)))
+        return out
+
+    def call(self, as_: Any = None, **params: str) -> tuple[int, dict[str, Any]]:
+        return self.timed(lambda: super(Timed, self).call(as_, **params))  # type: ignore[no-any-return]
+
+    def invoke(self, messages: list[dict[str, Any]], receive_count: str | None = None) -> dict[str, Any]:
+        return self.timed(lambda: super(Timed, self).invoke(messages, receive_count))  # type: ignore[no-any-return]
+
+
+class MotoCpu:
+    """The thread CPU time spent inside moto's answer to each request (its botocore `before-send` stub)."""
+
+    def __init__(self) -> None:
+        self.spent = 0.0
+
+    def install(self) -> None:
+        original = BotocoreStubber.__call__
+
+        def timed(stub: Any, *args: Any, **kwargs: Any) -> Any:
+            start = time.thread_time()
+            try:
+                return original(stub, *args, **kwargs)
+            finally:
+                self.spent += time.thread_time() - start
+
+        BotocoreStubber.__call__ = timed  # type: ignore[method-assign,assignment]
+
+
+MOTO_CPU = MotoCpu()
+MOTO_CPU.install()
+# Lambda gives a function CPU in proportion to its memory: one vCPU at 1,769 MB (AWS Lambda docs)
+MEMORY_MB, FULL_VCPU_MB = 512, 1769
+# AWS request latency inside a region, assumed (DynamoDB answers in single-digit milliseconds; a transaction
+# coordinates its items; SQS sends are slower)
+LATENCY_MS = {"dynamodb": 5.0, "dynamodb:TransactWriteItems": 10.0, "sqs": 10.0}
+
+
+def durations(pairs: int) -> dict[str, dict[str, float]]:
+    """Per handler (a submit, a poll, a worker run): the median CPU ms of our code (PynamoDB and botocore
+    included) on this machine, the requests it makes, and the Lambda duration that gives at MEMORY_MB: CPU scaled
+    by the vCPU share, plus each request's assumed latency."""
+    path = zone_inventory()
+    cloud = Timed(path)
+    os.unlink(path)
+
+    @contextmanager
+    def phase(name: str) -> Iterator[None]:
+        cloud.name = name
+        yield
+
+    try:
+        statetable.kept_documents("host")
+        pairs_of(cloud, 3, phase)  # warm: imports, connections, caches, id blocks
+        cloud.calls.clear()
+        pairs_of(cloud, pairs, phase)
+    finally:
+        cloud.close()
+    out = {}
+    for name in PHASES:
+        calls = [(ms, counts) for n, ms, counts in cloud.calls if n == name]
+        cpu = statistics.median(ms for ms, _ in calls)
+        requests: Counter[str] = Counter()
+        for _, counts in calls:
+            requests.update(counts)
+        per_call = {k: v / len(calls) for k, v in requests.items()}
+        waiting = sum(n * LATENCY_MS.get(k, LATENCY_MS[k.split(":")[0]]) for k, n in per_call.items())
+        out[name] = {"cpu_ms": cpu, "requests": sum(per_call.values()), "wait_ms": waiting,
+                     "lambda_ms": cpu * FULL_VCPU_MB / MEMORY_MB + waiting}
+    return out
+
+
 # Keys that each belong to one job, VM, volume, address or stream: spread by id, never shared (left out).
 OWN = re.compile(r"^(job|vm|volume|lease|head|sshkeypair|tags)#")
-# Keys whose traffic is bounded by one resource, not by the system's rate (why, in bench/RESULTS.md): one host's
-# capacity row is written by the VMs placed on it (but read by every deploy of its zone: not bounded for reads),
-# one API key's row is checked and read by the requests WAF lets that key make.
-BOUNDED = {"writes": re.compile(r"^(host|apikey)#"), "reads": re.compile(r"^apikey#")}
+# Keys whose traffic is bounded by one resource, not by the system's rate (why, in bench/RESULTS.md): one API
+# key's row is checked and read by the requests WAF lets that key make. (A host's row is measured: the zone has
+# HOSTS of them and placement reads a sample of two per deploy.)
+BOUNDED = {"writes": re.compile(r"^apikey#"), "reads": re.compile(r"^apikey#")}
+# Keys a random choice spreads (placement's sample of the zone's hosts): their mean is the partition's load; the
+# busiest of a short run is the bench's sampling noise (bench/RESULTS.md)
+RANDOM = re.compile(r"^host#")
 
 
 def hottest(counter: Counter[tuple[str, str]], pairs: int, limit: int, bounded_keys: re.Pattern[str],
             top: int = 2) -> list[dict[str, Any]]:
     """Per table/index, its `top` hottest shared partitions at TARGET submits/s (bounded keys listed apart)."""
-    per_submit = {key: units / (pairs * SUBMITS) for key, units in counter.items()}
+    def spread(table: str, partition: str) -> bool:  # a host's own row (not an index's `host#0` shard)
+        return "/" not in table and bool(RANDOM.match(partition))
+
+    per_submit = {key: units / (pairs * SUBMITS) for key, units in counter.items() if not spread(*key)}
+    for table in {t for t, p in counter if spread(t, p)}:  # placement spreads VMs over hosts at random
+        units = [u for (t, p), u in counter.items() if t == table and spread(t, p)]
+        per_submit[(table, f"host#… (mean of {HOSTS}; busiest {max(units) * HOSTS / sum(units):.1f}× the mean)")] = \
+            sum(units) / HOSTS / (pairs * SUBMITS)
     groups: dict[tuple[str, bool], list[dict[str, Any]]] = {}
     for (table, partition), units in per_submit.items():
         base = "/" not in table
@@ -277,57 +413,84 @@ def hottest(counter: Counter[tuple[str, str]], pairs: int, limit: int, bounded_k
             {"table": table, "partition": partition, "bounded": bounded, "per_submit": units,
              "per_second": units * TARGET, "of_limit": units * TARGET / limit})
     out = [e for entries in groups.values() for e in sorted(entries, key=lambda e: -e["per_second"])[:top]]
+    out += [e for entries in groups.values() for e in entries if e["partition"].startswith("host#…") and e not in out]
     return sorted(out, key=lambda r: (r["bounded"], -r["per_second"]))
 
 
-def report(recorder: Recorder, pairs: int) -> dict[str, Any]:
+def report(recorder: Recorder, pairs: int, timings: Mapping[str, Mapping[str, float]]) -> dict[str, Any]:
     submits = pairs * SUBMITS
+    phases = {name: {"wru": recorder.by_phase[(name, "wru")] / pairs / (3 if name == "poll" else 1),
+                     "rru": recorder.by_phase[(name, "rru")] / pairs / (3 if name == "poll" else 1)}
+              for name in PHASES}
     return {"pairs": pairs, "wru_per_submit": recorder.totals["wru"] / submits,
-            "rru_per_submit": recorder.totals["rru"] / submits,
+            "rru_per_submit": recorder.totals["rru"] / submits, "phases": phases, "timings": dict(timings),
             "writes": hottest(recorder.writes, pairs, LIMIT_WCU, BOUNDED["writes"]),
-            "reads": hottest(recorder.reads, pairs, LIMIT_RCU, BOUNDED["reads"])}
+            "reads": hottest(recorder.reads, pairs, LIMIT_RCU, BOUNDED["reads"]),
+            "cost": {"deploy": cost(phases, timings, ("submit deploy", "run deploy"), polls=3),
+                     "pair": cost(phases, timings, PHASES, polls=3)}}
+
+
+def cost(phases: Mapping[str, Mapping[str, float]], timings: Mapping[str, Mapping[str, float]],
+         steps: Iterable[str], polls: int) -> dict[str, float]:
+    """List price per million of a workload: each of `steps` once (a submit or a worker run of a job) and
+    `polls` polls, with the DynamoDB units recorded and the Lambda durations measured for each; next to Step
+    Functions Standard running each job as three steps (a state transition per step executed, AWS's pricing
+    page) with the same API Gateway and Lambdas."""
+    steps = list(steps)
+    counts = {**{s: 1 for s in steps}, "poll": polls}
+    jobs = sum(1 for s in steps if s.startswith("run "))
+    api_calls = sum(n for s, n in counts.items() if not s.startswith("run "))
+    wru = sum(phases[s]["wru"] * n for s, n in counts.items())
+    rru = sum(phases[s]["rru"] * n for s, n in counts.items())
+    dynamo = (wru * PRICE["wru"] + rru * PRICE["rru"]) * 1e6
+    seconds = sum(timings[s]["lambda_ms"] * n for s, n in counts.items()) / 1000
+    lam = (seconds * MEMORY_MB / 1024 * PRICE["lambda_gbs"] + sum(counts.values()) * PRICE["lambda_req"]) * 1e6
+    apigw = api_calls * PRICE["apigw"] * 1e6
+    sqs = jobs * 3 * PRICE["sqs"] * 1e6  # send, receive, delete per job message
+    ours = dynamo + lam + apigw + sqs
+    sfn = jobs * 3 * PRICE["sfn_transition"] * 1e6 + lam + apigw
+    return {"wru": wru, "rru": rru, "dynamodb": dynamo, "lambda": lam, "apigw": apigw, "sqs": sqs, "total": ours,
+            "sfn": sfn, "ratio": ours / sfn}
 
 
 def text(result: Mapping[str, Any]) -> str:
-    def rows(entries: list[dict[str, Any]], unit: str) -> list[str]:
+    def rows(entries: list[dict[str, Any]]) -> list[str]:
         return [f"| `{e['table']}` | `{e['partition']}`{' (bounded)' if e['bounded'] else ''} | "
                 f"{e['per_submit']:.2f} | {e['per_second']:,.0f} | {e['of_limit']:.0%} |" for e in entries]
+
+    def costs(name: str, what: str) -> str:
+        c = result["cost"][name]
+        return (f"| {what} | {c['wru']:.1f} | {c['rru']:.1f} | ${c['dynamodb']:,.2f} | ${c['lambda']:,.2f} | "
+                f"${c['apigw']:,.2f} | ${c['sqs']:,.2f} | **${c['total']:,.2f}** | ${c['sfn']:,.2f} | "
+                f"**{c['ratio']:.2f}** |")
+
+    timings = result["timings"]
     return "\n".join([
-        f"{result['pairs']} deploy+destroy pairs ({result['pairs'] * SUBMITS} submits), each deploy polled 3 times; "
-        f"write units per submit {result['wru_per_submit']:.1f} (indexes included), read units per submit "
-        f"{result['rru_per_submit']:.1f}. Hottest partition of each table and index at {TARGET:,} submits/s:", "",
+        f"{result['pairs']} deploy+destroy pairs ({result['pairs'] * SUBMITS} submits), each deploy polled 3 times, in "
+        f"a zone of {HOSTS} hosts and {POOLS} storage pools; write units per submit {result['wru_per_submit']:.1f} "
+        f"(indexes included), read units per submit {result['rru_per_submit']:.1f}. Hottest partition of each "
+        f"table and index at {TARGET:,} submits/s:", "",
         "| table / index | partition key | WCU per submit | WCU/s | of 1,000 |", "|---|---|---|---|---|",
-        *rows(result["writes"], "WCU"), "",
+        *rows(result["writes"]), "",
         "| table / index | partition key | RCU per submit | RCU/s | of 3,000 |", "|---|---|---|---|---|",
-        *rows(result["reads"], "RCU"), "",
-        cost(result["wru_per_submit"] * SUBMITS, result["rru_per_submit"] * SUBMITS)])
-
-
-def cost(wru: float, rru: float, lambda_ms: Mapping[str, float] | None = None) -> str:
-    """List price per million jobs (a pair: deploy, 3 polls, destroy); Lambda at 512 MB with the durations given
-    (assumed, see the text)."""
-    ms = dict(lambda_ms or {"api": 40.0, "worker": 120.0})
-    api_calls = 1 + 3 + 1  # submit, 3 polls, destroy
-    dynamo = (wru * PRICE["wru"] + rru * PRICE["rru"]) * 1e6
-    lam = ((api_calls * ms["api"] + 2 * ms["worker"]) / 1000 * 0.5 * PRICE["lambda_gbs"]
-           + (api_calls + 2) * PRICE["lambda_req"]) * 1e6
-    apigw = api_calls * PRICE["apigw"] * 1e6
-    sqs = 2 * 3 * PRICE["sqs"] * 1e6  # send, receive, delete per job message
-    ours = dynamo + lam + apigw + sqs
-    # Step Functions Standard running the same job as three states, with the same API Gateway and Lambdas
-    sfn = 5 * PRICE["sfn_transition"] * 1e6 + lam + apigw
-    lines = {"DynamoDB": dynamo, "Lambda": lam, "API Gateway": apigw, "SQS": sqs}
-    return (f"Cost per million jobs (deploy + 3 polls + destroy) at list price (us-east-1; Lambda 512 MB, "
-            f"{ms['api']:.0f} ms per API call and {ms['worker']:.0f} ms per worker run assumed): "
-            + ", ".join(f"{k} ${v:,.2f}" for k, v in lines.items())
-            + f" — **${ours:,.2f}**; Step Functions Standard for the same job (5 state transitions) plus the same "
-            f"API Gateway and Lambdas: **${sfn:,.2f}** (ratio {ours / sfn:.2f}).")
+        *rows(result["reads"]), "",
+        "| step | write units | read units | our CPU ms (median) | AWS requests | Lambda ms at 512 MB |",
+        "|---|---|---|---|---|---|",
+        *[f"| {name} | {result['phases'][name]['wru']:.1f} | {result['phases'][name]['rru']:.1f} | "
+          f"{timings[name]['cpu_ms']:.1f} | {timings[name]['requests']:.1f} | {timings[name]['lambda_ms']:.0f} |"
+          for name in PHASES], "",
+        "| per million | write units | read units | DynamoDB | Lambda | API Gateway | SQS | total | Step Functions "
+        "Standard | ratio |", "|---|---|---|---|---|---|---|---|---|---|",
+        costs("deploy", "deploy jobs, each polled 3 times"),
+        costs("pair", "deploy + 3 polls + destroy")])
 
 
 def main(argv: list[str]) -> int:
     args = [a for a in argv[1:] if not a.startswith("--")]
-    recorder, pairs = run(int(args[0]) if args else 100)
-    result = report(recorder, pairs)
+    pairs = int(args[0]) if args else 100
+    timings = durations(max(10, min(pairs, 50)))
+    recorder, pairs = run(pairs)
+    result = report(recorder, pairs, timings)
     print(json.dumps(result, indent=1) if "--json" in argv else text(result))
     return 0
 

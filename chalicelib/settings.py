@@ -34,6 +34,7 @@ class Settings:
     telemetry: bool
     state_shards: int
     inventory_cache_seconds: float
+    placement_sample: int
 
 
 def load() -> Settings:
@@ -76,6 +77,10 @@ def load() -> Settings:
         # process once read: every submit reads its zone, offering and template, which would make those rows the
         # hottest keys of the table (0: always read).
         inventory_cache_seconds=float(env.get("JOBLEDGER_INVENTORY_CACHE_SECONDS", "0")),
+        # Placement reads this many of a zone's hosts (chosen at random, eventually consistent) and takes the least
+        # loaded with room; all of them, strongly consistent, only before refusing for capacity: a host's row is
+        # then read by its share of the zone's deploys, not by every one (docs/ARCHITECTURE.md, "Placement").
+        placement_sample=max(1, int(env.get("JOBLEDGER_PLACEMENT_SAMPLE", "2"))),
     )
 
 

@@ -1,6 +1,7 @@
 """PynamoDB models of the two tables: the event log and the state it explains."""
 from __future__ import annotations
 
+import json
 import zlib
 from typing import Any, Mapping
 
@@ -24,6 +25,15 @@ class FromSettings:
         return str(getattr(settings.load(), self.field))
 
 
+class CompactJSONAttribute(JSONAttribute):
+    """JSON as PynamoDB stores it, without the space `json.dumps` puts after each `,` and `:`: DynamoDB bills an
+    item by its bytes (a write unit per KB), and a VM's document has ~60 fields, so the spaces were ~10 % of each
+    VM row, job row and job event. Rows and events stored with the spaces read the same (JSON either way)."""
+
+    def serialize(self, value: Any) -> str | None:
+        return None if value is None else json.dumps(value, separators=(",", ":"))
+
+
 class EventRecord(Model):
     """One event: stream `job#<id>` (or an inventory stream), contiguous `seq` from 1."""
 
@@ -36,8 +46,8 @@ class EventRecord(Model):
     type = UnicodeAttribute()
     schema = NumberAttribute()
     at = UnicodeAttribute()
-    actor = JSONAttribute()
-    data = JSONAttribute()
+    actor = CompactJSONAttribute()
+    data = CompactJSONAttribute()
     hash = UnicodeAttribute(null=True)
 
 
@@ -156,7 +166,7 @@ class StateRecord(Model):
     pk = UnicodeAttribute(hash_key=True)
     kind = UnicodeAttribute()
     id = UnicodeAttribute()
-    data = JSONAttribute(null=True)
+    data = CompactJSONAttribute(null=True)
     free_cpu = NumberAttribute(null=True)
     free_memory = NumberAttribute(null=True)
     value = NumberAttribute(null=True)

@@ -9,6 +9,7 @@ Callers say what they want (`Scope`, `Filter`), never how it is stored.
 from __future__ import annotations
 
 import heapq
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -72,6 +73,18 @@ def list_kind(kind: str) -> list[StateRecord]:
     return INVENTORY.keep_listing(kind, sorted(fetch(keys).values(), key=lambda r: r.id))
 
 
+def kept_documents(kind: str) -> list[tuple[str, dict[str, Any]]] | None:
+    """(table key, document) of every row of a kind in id order, kept like the inventory, for hosts too: a host's
+    document says where it is and what it has, never how full it is (its free capacity is read by key, `fetch`).
+    None when this process keeps no inventory (`inventory_cache_seconds` 0): the caller reads the rows."""
+    if settings.load().inventory_cache_seconds <= 0:
+        return None
+    cached = INVENTORY.documents(kind)
+    if cached is not None:
+        return cached
+    return INVENTORY.keep_documents(kind, [(r.pk, r.as_dict()) for r in list_kind(kind)])
+
+
 class InventoryCache:
     """Inventory rows that only `inventory load` changes (zones, templates, offerings, networks), kept
     `settings.inventory_cache_seconds` in this process once read: every submit reads its zone, offering and
@@ -87,6 +100,7 @@ class InventoryCache:
         self.rows: dict[Key, tuple[float, Any]] = {}
         self.listings: dict[str, tuple[float, list[Any]]] = {}
         self.keys: dict[str, tuple[float, list[str]]] = {}
+        self.docs: dict[str, tuple[float, list[tuple[str, str]]]] = {}
         self.lock = threading.Lock()
 
     @staticmethod
@@ -134,11 +148,27 @@ class InventoryCache:
                 self.keep(row)
         return rows
 
+    def documents(self, kind: str) -> list[tuple[str, dict[str, Any]]] | None:
+        """A kind's (table key, document) pairs, if kept and fresh (each hit parsed afresh: no caller can change
+        a kept one)."""
+        ttl = self._ttl(kind, self.MEMBERS)
+        with self.lock:
+            kept = self.docs.get(kind) if ttl > 0 else None
+        fresh = kept is not None and time.monotonic() - kept[0] < ttl
+        return [(pk, json.loads(doc)) for pk, doc in kept[1]] if kept is not None and fresh else None
+
+    def keep_documents(self, kind: str, docs: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+        if self._ttl(kind, self.MEMBERS) > 0:
+            with self.lock:
+                self.docs[kind] = (time.monotonic(), [(pk, json.dumps(doc)) for pk, doc in docs])
+        return docs
+
     def forget(self) -> None:
         with self.lock:
             self.rows.clear()
             self.listings.clear()
             self.keys.clear()
+            self.docs.clear()
 
 
 INVENTORY = InventoryCache()

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from chalicelib.cloudstack.request import ApiRequest
-from chalicelib.cloudstack.wire import cloudstack_date
+from chalicelib.core.dates import cloudstack_date
 from chalicelib.core.errors import CS_INVALID_PARAMETER_VALUE, ApiError
 
 MAX_PAGE_SIZE = 500  # CloudStack's default.page.size

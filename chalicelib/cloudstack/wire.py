@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 from typing import Any, Mapping, Sequence
 
 from lxml import etree
 
+from chalicelib.core.dates import cloudstack_date
 from chalicelib.core.fold import FAILED, PENDING, JobState
 
 XML_CONTENT_TYPE = "text/xml; charset=UTF-8"
@@ -31,12 +31,6 @@ class Rendered:
 
 def root_name(command: str) -> str:
     return command.lower() + "response"
-
-
-def cloudstack_date(iso: str) -> str:
-    """`2026-11-27T11:07:57.123Z` -> `2026-11-27T11:07:57+0000` (CloudStack's yyyy-MM-dd'T'HH:mm:ssZ)."""
-    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    return moment.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
 def render(root: str, payload: Payload, fmt: str, version: str) -> Rendered:

@@ -12,7 +12,8 @@ from typing import Any, Mapping
 from chalicelib.aws import statetable
 from chalicelib.cloudstack.paging import matches_keyword, paging
 from chalicelib.cloudstack.request import ApiRequest
-from chalicelib.cloudstack.wire import cloudstack_date, list_payload
+from chalicelib.core.dates import cloudstack_date
+from chalicelib.cloudstack.wire import list_payload
 from chalicelib.commands.reads import scope_of
 from chalicelib.core.accounts import Caller
 from chalicelib.core.errors import invalid_value

@@ -11,7 +11,8 @@ from typing import Any, Callable
 from chalicelib.aws import directory, eventlog, statetable
 from chalicelib.cloudstack.paging import TEMPLATE_FILTERS, Page, matches_keyword, paging, shape
 from chalicelib.cloudstack.request import ApiRequest, is_numeric_id
-from chalicelib.cloudstack.wire import cloudstack_date, job_result_payload, list_payload
+from chalicelib.core.dates import cloudstack_date
+from chalicelib.cloudstack.wire import job_result_payload, list_payload
 from chalicelib.commands import tags
 from chalicelib.core.accounts import DOMAIN_ADMIN, ROOT_ADMIN, Caller
 from chalicelib.core.errors import ApiError, invalid_value

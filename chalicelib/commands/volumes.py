@@ -8,7 +8,8 @@ from chalicelib.aws import directory, eventlog, statetable
 from chalicelib.aws.directory import can_see
 from chalicelib.cloudstack.paging import paging
 from chalicelib.cloudstack.request import ApiRequest, is_id, is_numeric_id
-from chalicelib.cloudstack.wire import cloudstack_date, list_payload
+from chalicelib.core.dates import cloudstack_date
+from chalicelib.cloudstack.wire import list_payload
 from chalicelib.commands import tags
 from chalicelib.commands.auth import guard_of
 from chalicelib.core import events as ev

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from chalicelib.cloudstack.wire import cloudstack_date
+from chalicelib.core.dates import cloudstack_date
 
 USER, ROOT_ADMIN, DOMAIN_ADMIN = 0, 1, 2
 ACCOUNT_TYPES = (USER, ROOT_ADMIN, DOMAIN_ADMIN)

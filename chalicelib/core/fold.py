@@ -5,6 +5,8 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Callable, Iterable, Mapping
 
 from chalicelib.core import events as ev
+from chalicelib.core import vm as vms
+from chalicelib.core.dates import cloudstack_date
 
 PENDING, SUCCEEDED, FAILED = 0, 1, 2
 
@@ -48,7 +50,8 @@ def _submitted(state: JobState, e: ev.Event) -> Changes:
 
 
 def _started(state: JobState, e: ev.Event) -> Changes:
-    return {"attempts": max(state.attempts, int(e.data.get("attempt", 1)))}
+    progress = {"procstatus": int(e.data["procstatus"])} if "procstatus" in e.data else {}
+    return {"attempts": max(state.attempts, int(e.data.get("attempt", 1))), **progress}
 
 
 def _progressed(state: JobState, e: ev.Event) -> Changes:
@@ -56,8 +59,15 @@ def _progressed(state: JobState, e: ev.Event) -> Changes:
 
 
 def _completed(state: JobState, e: ev.Event) -> Changes:
+    result = e.data["result"] if "result" in e.data else vm_result(e.data)
     return {"status": SUCCEEDED, "procstatus": 0, "resultcode": int(e.data.get("resultcode", 0)),
-            "result": e.data["result"], "completed": e.at}
+            "result": result, "completed": e.at}
+
+
+def vm_result(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The result of a VM job whose event keeps the VM's document (`vm`) and the tags shown (`tags`) instead of
+    the rendered result (`jobs.completed_vm`): the VM as the wire shows it."""
+    return {"virtualmachine": vms.public_view(dict(data["vm"], tags=list(data.get("tags") or [])), cloudstack_date)}
 
 
 def _failed(state: JobState, e: ev.Event) -> Changes:

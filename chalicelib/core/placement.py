@@ -23,14 +23,16 @@ class HostLoad:
 
 def choose_host(hosts: Sequence[HostLoad], cpu: int, memory: int,
                 exclude: Collection[str] = ()) -> HostLoad | None:
-    """Least loaded first: of the hosts with room, the one with the most free memory, then CPU, then lowest id.
+    """Least loaded first: of the hosts with room, the one with the most free memory, then CPU, then the first
+    given (callers give a whole zone in id order, a random sample in its random order, so that equally loaded hosts
+    share the sample's choices evenly).
 
     The choice is only a hint: the commit's condition is what guarantees the host still has room.
     """
     fits = [h for h in hosts if h.id not in exclude and h.free_cpu >= cpu and h.free_memory >= memory]
     if not fits:
         return None
-    return max(fits, key=lambda h: (h.free_memory, h.free_cpu, -_numeric(h.id)))
+    return max(fits, key=lambda h: (h.free_memory, h.free_cpu))  # max answers the first of equals
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,3 @@ def address_at(cidr: str, gateway: str, cursor: int) -> str:
     if candidate >= int(ipaddress.ip_address(gateway)) >= first:
         candidate += 1
     return str(ipaddress.ip_address(candidate))
-
-
-def _numeric(value: str) -> int:
-    return int(value) if value.isascii() and value.isdigit() else 0

@@ -12,7 +12,7 @@ from chalicelib.core import vm as vms
 from chalicelib.core.errors import ConcurrencyConflict, InsufficientCapacity
 from chalicelib.core.events import Event
 from chalicelib.core.fold import JobState
-from chalicelib.core.placement import HostLoad, choose_host, decide_deploy
+from chalicelib.core.placement import choose_host, decide_deploy
 from chalicelib.core.vm_rules import START_CAPACITY_ERROR, capacity_refusal, plan
 from chalicelib.runtime import vm_changes, volume_jobs
 from chalicelib.runtime.vm_run import (
@@ -25,7 +25,7 @@ from chalicelib.runtime.vm_run import (
     address_tries,
     next_address,
     no_address_text,
-    zone_hosts,
+    candidate_hosts,
 )
 
 log = logging.getLogger(__name__)
@@ -53,8 +53,8 @@ def deploy(run: Run) -> None:
     wanted = run.vm.get("ipaddress")  # the deployment asked for this address: no other will do
     races = misses = 0
     while races < MAX_PLACEMENT_TRIES:
-        decision = decide_deploy(run.vm, zone_hosts(run.vm), network, str(wanted or next_address(network)), nicid,
-                                 startvm)
+        hosts = candidate_hosts(run.vm, fresh=races > 0) if startvm else []
+        decision = decide_deploy(run.vm, hosts, network, str(wanted or next_address(network)), nicid, startvm)
         if decision.error:
             run.fail(*decision.error, decision.final)
             return
@@ -90,11 +90,11 @@ def command(run: Run) -> None:
         return
 
     disks, writes = volume_jobs.follow_vm(run.vm, outcome.state or run.vm["state"])
-    for _ in range(MAX_PLACEMENT_TRIES):
+    for tries in range(MAX_PLACEMENT_TRIES):
         final, effects = _apply(run.vm, outcome)
         effects += writes
         if outcome.take_host and run.vm["state"] != "Running":
-            host = _choose(run.vm)
+            host = choose_host(candidate_hosts(run.vm, fresh=tries > 0), *vms.needs(run.vm))
             if host is None:
                 run.fail(START_CAPACITY_ERROR, capacity_refusal(run.vm["id"]))
                 return
@@ -125,10 +125,6 @@ def is_turn(job: JobState, vm_row: Any) -> bool:
     """A VM's commands run one at a time in job id order: this job's turn comes when it is the oldest queued."""
     pending = set(vm_row.pending or ())
     return not pending or min(pending) == int(job.jobid)
-
-
-def _choose(vm: Mapping[str, Any]) -> HostLoad | None:
-    return choose_host(zone_hosts(vm), *vms.needs(vm))
 
 
 def abandon(job: JobState, history: Sequence[Event], code: int, text: str, actor: Actor) -> None:

@@ -3,12 +3,12 @@ with the VM's new document and its effects in one transaction, then sends the VM
 every VM job that places a NIC reads: the VM's network and the next address to try."""
 from __future__ import annotations
 
+import random
 from typing import Any, Mapping, Sequence
 
 from chalicelib import settings
 from chalicelib.aws import eventlog, statetable
 from chalicelib.aws.queue import send_job
-from chalicelib.cloudstack.wire import cloudstack_date
 from chalicelib.core import effects as fx
 from chalicelib.core import jobs
 from chalicelib.core import tags as tg
@@ -16,7 +16,7 @@ from chalicelib.core import vm as vms
 from chalicelib.core.errors import ConcurrencyConflict
 from chalicelib.core.events import Event
 from chalicelib.core.fold import JobState, fold
-from chalicelib.core.placement import HostLoad, address_at, address_count
+from chalicelib.core.placement import HostLoad, address_at, address_count, choose_host
 
 Actor = Mapping[str, str]
 MAX_PLACEMENT_TRIES = 20  # a job decides again after losing a race for a host, this many times
@@ -47,8 +47,10 @@ class Run:
         if emptied:
             extra["tagrows"] = [row for row, _ in emptied]
             effects = [*effects, *(write for _, writes in emptied for write in writes)]
-        result = result or {"virtualmachine": vms.public_view(dict(final, tags=shown), cloudstack_date)}
-        self._commit(jobs.completed(self.job, result, self.actor, extra), final, effects)
+        if result is None:  # the VM's own view: the fold renders it from the document and its tags
+            self._commit(jobs.completed_vm(self.job, shown, self.actor, extra), final, effects)
+        else:
+            self._commit(jobs.completed(self.job, result, self.actor, extra), final, effects)
 
     def fail(self, code: int, text: str, final: Mapping[str, Any] | None = None,
              effects: list[fx.Effect] | None = None) -> None:
@@ -109,10 +111,49 @@ def default_network(vm: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def zone_hosts(vm: Mapping[str, Any]) -> list[HostLoad]:
-    """A snapshot of the hosts of the VM's zone that run its hypervisor, with their free capacity."""
-    return [HostLoad(r.as_dict(), int(r.free_cpu or 0), int(r.free_memory or 0))
-            for r in statetable.list_kind("host") if r.as_dict().get("zoneid") == vm["zoneid"]
-            and r.as_dict().get("hypervisor", vm["hypervisor"]) == vm["hypervisor"]]
+    """Every host of the VM's zone that runs its hypervisor, with its free capacity read fresh (strongly
+    consistent)."""
+    docs = statetable.kept_documents("host")
+    if docs is None:
+        rows = [_load(r) for r in statetable.list_kind("host") if _serves(r.as_dict(), vm)]
+        return sorted(rows, key=lambda h: (len(h.id), h.id))
+    return host_loads([pk for pk, doc in docs if _serves(doc, vm)], consistent=True)
+
+
+def candidate_hosts(vm: Mapping[str, Any], *, fresh: bool = False) -> list[HostLoad]:
+    """The hosts a placement chooses from: a sample of `placement_sample` of the zone's hosts, chosen at random,
+    their capacity read eventually consistent (strongly when `fresh`: after a lost race), when one of them has room
+    for the VM; else all of them read fresh, so a VM is refused for capacity only by the whole zone's current
+    state. A host's row is then read by its share of the zone's deploys, not by every deploy. The choice is a hint
+    either way: the commit's condition guarantees the room. Sampling needs the list of hosts kept in the process
+    (`inventory_cache_seconds`); without it every host is read, as the list is."""
+    docs = statetable.kept_documents("host")
+    if docs is None:
+        return zone_hosts(vm)
+    serving = [pk for pk, doc in docs if _serves(doc, vm)]
+    sample = settings.load().placement_sample
+    picked = random.sample(serving, len(serving) if len(serving) <= sample else sample)  # in random order
+    loads = host_loads(picked, consistent=fresh, in_order=False)
+    if choose_host(loads, *vms.needs(vm)) is not None:
+        return loads
+    return host_loads(serving, consistent=True)
+
+
+def host_loads(pks: Sequence[str], *, consistent: bool, in_order: bool = True) -> list[HostLoad]:
+    """The hosts' free capacity, in id order (or in the order of `pks`: a sample's random order, which spreads
+    the choice among equally loaded hosts)."""
+    rows = statetable.fetch(pks, consistent=consistent)
+    loads = [_load(rows[pk]) for pk in pks if pk in rows]
+    return sorted(loads, key=lambda h: (len(h.id), h.id)) if in_order else loads
+
+
+def _load(row: Any) -> HostLoad:
+    return HostLoad(row.as_dict(), int(row.free_cpu or 0), int(row.free_memory or 0))
+
+
+def _serves(host: Mapping[str, Any], vm: Mapping[str, Any]) -> bool:
+    """The host is in the VM's zone and runs its hypervisor."""
+    return bool(host.get("zoneid") == vm["zoneid"] and host.get("hypervisor", vm["hypervisor"]) == vm["hypervisor"])
 
 
 def address_tries(network: Mapping[str, Any]) -> int:

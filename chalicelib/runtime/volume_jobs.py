@@ -6,7 +6,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from chalicelib import settings
 from chalicelib.aws import eventlog, statetable
-from chalicelib.cloudstack.wire import cloudstack_date
+from chalicelib.core.dates import cloudstack_date
 from chalicelib.core import effects as fx
 from chalicelib.core import jobs
 from chalicelib.core import volume as vols

@@ -59,7 +59,8 @@ def outcome(e: ev.Event) -> str:
     if e.type == ev.JOB_PROGRESSED:
         return f"procstatus {d.get('procstatus', '?')}"
     if e.type == ev.JOB_COMPLETED:
-        return f"resultcode {d.get('resultcode', 0)}: {result_text(d.get('result') or {})}"
+        result = d.get("result") or ({"virtualmachine": d["vm"]} if isinstance(d.get("vm"), Mapping) else {})
+        return f"resultcode {d.get('resultcode', 0)}: {result_text(result)}"
     if e.type == ev.JOB_FAILED:
         return f"resultcode {d.get('code', '?')}: {d.get('text', '')}"
     return shown(d)

@@ -51,8 +51,8 @@ def test_serve_with_a_data_dir_keeps_its_jobs_across_a_clean_restart(tmp_path):
         before = answers(first, jobids)
     finally:
         assert first.stop() == 0
-    # directory (4 events), inventory (1), three jobs of four events each
-    assert (tmp_path / "events.jsonl").read_text().count("\n") == 4 + 1 + 3 * 4
+    # directory (4 events), inventory (1), three jobs of three events each (submitted, started, ended)
+    assert (tmp_path / "events.jsonl").read_text().count("\n") == 4 + 1 + 3 * 3
     second = start_stack("--provision-seconds", "0", "--data-dir", str(tmp_path))
     try:
         assert answers(second, jobids) == before

@@ -91,13 +91,12 @@ def test_replay_rebuilds_every_host_and_network_of_a_two_zone_cloud(big_cloud):
 
 def test_an_edited_result_is_named_with_what_clients_would_now_see(cloud):
     busy_day(cloud)
-    record = EventRecord.get("job#1", 4, consistent_read=True)
-    result = dict(record.data["result"])
-    result["virtualmachine"] = dict(result["virtualmachine"], state="Stopped")
-    record.data = dict(record.data, result=result)
+    record = EventRecord.get("job#1", 3, consistent_read=True)
+    assert "result" not in record.data  # the result clients see is rendered from the VM document the event keeps
+    record.data = dict(record.data, vm=dict(record.data["vm"], state="Stopped"))
     record.save()
     found = named(audited())
-    assert found[0].startswith("job#1 seq 4: JobCompleted altered: its content or its link to seq 3 does not "
+    assert found[0].startswith("job#1 seq 3: JobCompleted altered: its content or its link to seq 2 does not "
                                "match its hash")
     # the summary row still says what happened; clients reading the stream would now be told otherwise
     assert "job 1 data.result.virtualmachine.state: stored Running, replayed Stopped" in found
@@ -116,13 +115,14 @@ def test_a_deleted_middle_event_is_named(cloud):
 def test_an_event_after_the_terminal_one_is_named(cloud):
     busy_day(cloud)
     stream = reader.read_stream("job#3")
-    extra = ev.chained(stream[-1], [ev.new_event("job#3", 5, ev.JOB_PROGRESSED, {"procstatus": 1},
+    assert stream[-1].seq == 3 and stream[-1].type in ev.TERMINAL_TYPES
+    extra = ev.chained(stream[-1], [ev.new_event("job#3", 4, ev.JOB_PROGRESSED, {"procstatus": 1},
                                                  {"worker": "intruder"})])
     to_record(extra[0]).save()
     result = audited()
     assert [str(p) for p in result.problems] == [
-        "job#3 seq 5: illegal transition: JobProgressed after the terminal event",
-        "job#3 seq 5: log tampered with: seq 5 past the head the state rows record (seq 4): added outside the store"]
+        "job#3 seq 4: illegal transition: JobProgressed after the terminal event",
+        "job#3 seq 4: log tampered with: seq 4 past the head the state rows record (seq 3): added outside the store"]
     assert result.divergences == []  # replay stops before it: the rest agrees
 
 
@@ -221,9 +221,10 @@ def test_export_is_stable_and_import_refuses_a_broken_log_or_full_tables(cloud):
     for model in (EventRecord, StateRecord):
         model.delete_table()
     models.create_tables()
-    edited = [line.replace('"procstatus":1', '"procstatus":2', 1) if '"job#1","seq":3' in line else line
+    edited = [line.replace('"procstatus":1', '"procstatus":2', 1) if '"job#1","seq":2' in line else line
               for line in lines]
-    assert _refusal(edited).startswith("the log is not intact:\njob#1 seq 3: JobProgressed altered")
+    assert edited != lines
+    assert _refusal(edited).startswith("the log is not intact:\njob#1 seq 2: JobStarted altered")
     assert reader.is_empty()
 
 

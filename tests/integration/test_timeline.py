@@ -29,11 +29,11 @@ def test_a_finished_job_lists_its_whole_life_in_order_with_every_link_intact(clo
     cloud.run_worker()
     items = events_of(cloud, jobid)
     assert [(e["seq"], e["type"]) for e in items] == [
-        (1, "JobSubmitted"), (2, "JobStarted"), (3, "JobProgressed"), (4, "JobCompleted")]
+        (1, "JobSubmitted"), (2, "JobStarted"), (3, "JobCompleted")]
     assert {e["stream"] for e in items} == {f"job#{jobid}"}
     assert items[0]["actor"] == {"accountid": "2", "userid": "2", "domainid": "1"}
-    assert items[1]["actor"]["worker"] == "vm" and items[1]["data"] == {"attempt": 1}
-    assert recomputed(items) == [True] * 4
+    assert items[1]["actor"]["worker"] == "vm" and items[1]["data"] == {"attempt": 1, "procstatus": 1}
+    assert recomputed(items) == [True] * 3
 
 
 def test_a_failed_job_shows_its_code_and_text(cloud):
@@ -53,12 +53,12 @@ def test_a_pending_job_lists_what_has_happened_so_far(cloud):
 def test_events_are_answered_as_stored_so_an_edit_shows_as_a_broken_link(cloud):
     jobid = cloud.deploy()["jobid"]
     cloud.run_worker()
-    record = EventRecord.get(f"job#{jobid}", 3)
-    record.data = {"procstatus": 9}  # behind the API's back, hash left as it was
+    record = EventRecord.get(f"job#{jobid}", 2)  # the JobStarted
+    record.data = {"attempt": 1, "procstatus": 9}  # behind the API's back, hash left as it was
     record.save()
     items = events_of(cloud, jobid)
-    assert items[2]["data"] == {"procstatus": 9}
-    assert recomputed(items) == [True, True, False, True]  # seq 4 links to seq 3's stored hash, still intact
+    assert items[1]["data"] == {"attempt": 1, "procstatus": 9}
+    assert recomputed(items) == [True, False, True]  # seq 3 links to seq 2's stored hash, still intact
 
 
 def test_a_foreign_job_answers_exactly_as_a_missing_one(cloud):
@@ -67,8 +67,8 @@ def test_a_foreign_job_answers_exactly_as_a_missing_one(cloud):
                               templateid="1")
     jobid = body["deployvirtualmachineresponse"]["jobid"]
     cloud.run_worker()
-    assert len(events_of(cloud, jobid, as_=alice)) == 4
-    assert len(events_of(cloud, jobid)) == 4  # the root admin sees every job
+    assert len(events_of(cloud, jobid, as_=alice)) == 3
+    assert len(events_of(cloud, jobid)) == 3  # the root admin sees every job
     foreign = cloud.call(as_=bob, command="listJobEvents", jobid=jobid)
     missing = cloud.call(as_=bob, command="listJobEvents", jobid="9999")
     assert foreign[0] == missing[0] == 431

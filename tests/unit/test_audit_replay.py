@@ -46,7 +46,7 @@ def test_as_of_shows_the_log_at_an_instant():
     log = a_log()
     assert host(audit(log, None, at(2.5))) == (FULL_CPU - 1000, FULL_MEMORY - 1024)
     assert leases(audit(log, None, at(2.5))) == {"205#10.1.1.2": "100", "205#10.1.1.3": "101"}
-    mid_deploy = audit(log, None, at(1.025))  # job 1 submitted, started and progressed, not finished
+    mid_deploy = audit(log, None, at(1.015))  # job 1 submitted and started (procstatus 1), not finished
     assert {j: (s.status, s.procstatus) for j, s in mid_deploy.rebuilt.jobs.items()} == {"1": (0, 1)}
     assert mid_deploy.rebuilt.table.get("vm", "100")["pending"] == {1}
     assert host(mid_deploy) == (FULL_CPU, FULL_MEMORY)
@@ -60,14 +60,14 @@ def test_a_log_that_over_commits_a_host_is_named():
         log[f"job#{n + 1}"] = job_stream(str(n + 1), "deployVirtualMachine", vm,
                                           running(vm, str(561 + n), f"10.1.1.{2 + n}"), 1 + n)
     assert [str(p) for p in audit(log, None).problems] == [
-        "job#3 seq 4: JobCompleted: host 2 over-committed: free capacity below zero"]
+        "job#3 seq 3: JobCompleted: host 2 over-committed: free capacity below zero"]
 
 
 def test_a_log_that_leases_an_address_twice_is_named():
     log = {"inventory": inventory_stream(), "job#1": deployed("1", "100", 1, "10.1.1.2")[0],
            "job#2": deployed("2", "101", 2, "10.1.1.2")[0]}
     assert [str(p) for p in audit(log, None).problems] == [
-        "job#2 seq 4: JobCompleted: 10.1.1.2 in network 205 leased twice (vm 100 and vm 101)"]
+        "job#2 seq 3: JobCompleted: 10.1.1.2 in network 205 leased twice (vm 100 and vm 101)"]
 
 
 def test_counters_go_past_every_id_the_log_used():

@@ -6,7 +6,11 @@ from hypothesis import strategies as st
 
 from chalicelib.core import events as ev
 from chalicelib.core import jobs
+from chalicelib.core import tags as tg
+from chalicelib.core import vm as vms
+from chalicelib.core.dates import cloudstack_date
 from chalicelib.core.fold import FAILED, PENDING, SUCCEEDED, IllegalStream, fold
+from tests.unit import test_audit_verify as logs
 
 ACTOR = {"accountid": "2", "userid": "2"}
 
@@ -32,6 +36,68 @@ def test_a_started_job_shows_progress_one():
     started = jobs.start(job, 1, ACTOR)
     job = fold("1", [submitted(), *started])
     assert (job.status, job.procstatus, job.attempts) == (PENDING, 1, 1)
+
+
+def test_a_start_is_one_event_that_also_says_procstatus_one():
+    started = jobs.start(fold("1", [submitted()]), 1, ACTOR)
+    assert [(e.seq, e.type, e.data) for e in started] == [(2, ev.JOB_STARTED, {"attempt": 1, "procstatus": 1})]
+
+
+def shape(job) -> tuple[int, int, int, bool]:
+    return job.status, job.procstatus, job.attempts, job.finished
+
+
+def test_streams_started_in_the_old_shape_fold_as_the_new_ones():
+    """Streams written before a start was one event carry JobStarted {attempt} then JobProgressed {procstatus}."""
+    old = [submitted(), ev.new_event("job#1", 2, ev.JOB_STARTED, {"attempt": 1}, ACTOR),
+           ev.new_event("job#1", 3, ev.JOB_PROGRESSED, {"procstatus": 1}, ACTOR)]
+    new = [submitted(), *jobs.start(fold("1", [submitted()]), 1, ACTOR)]
+    assert shape(fold("1", old)) == shape(fold("1", new)) == (PENDING, 1, 1, False)
+    old_again = [*old, ev.new_event("job#1", 4, ev.JOB_STARTED, {"attempt": 2}, ACTOR),
+                 ev.new_event("job#1", 5, ev.JOB_PROGRESSED, {"procstatus": 1}, ACTOR)]
+    new_again = [*new, *jobs.start(fold("1", new), 2, ACTOR)]
+    assert shape(fold("1", old_again)) == shape(fold("1", new_again)) == (PENDING, 1, 2, False)
+    old_done = fold("1", [*old, jobs.failed(fold("1", old), 551, "no room", ACTOR)])
+    new_done = fold("1", [*new, jobs.failed(fold("1", new), 551, "no room", ACTOR)])
+    assert shape(old_done) == shape(new_done) == (FAILED, 0, 1, True)
+    assert (old_done.version, new_done.version) == (4, 3)
+
+
+def a_running_vm_and_its_tags() -> tuple[dict, list[dict]]:
+    vm = logs.running(logs.new_vm("100", 1), "561", "10.1.1.2")
+    owner = {"accountid": vm["accountid"], "account": vm["account"], "domainid": vm["domainid"],
+             "domain": vm["domain"]}
+    row = tg.tag_row("UserVm", "100", owner, [("env", "prod"), ("team", "ops")], None)
+    return vm, tg.views(row)
+
+
+def test_a_vm_result_folds_from_the_document_as_the_old_event_stored_it():
+    vm, tags = a_running_vm_and_its_tags()
+    assert len(tags) == 2 and "tags" not in vm
+    base = [submitted()]
+    job = fold("1", base + jobs.start(fold("1", base), 1, ACTOR))
+    stored_before = {"virtualmachine": vms.public_view(dict(vm, tags=tags), cloudstack_date)}
+    old_form = jobs.completed(job, stored_before, ACTOR, {"vm": vm})
+    new_form = jobs.completed_vm(job, tags, ACTOR, {"vm": vm})
+    assert "result" not in new_form.data and new_form.data["vm"] == vm and new_form.data["tags"] == tags
+    started = base + jobs.start(fold("1", base), 1, ACTOR)
+    old_job, new_job = fold("1", [*started, old_form]), fold("1", [*started, new_form])
+    assert new_job.result == old_job.result == stored_before
+    assert new_job.result["virtualmachine"]["tags"] == tags
+    assert (new_job.status, new_job.procstatus, new_job.resultcode) == (
+        old_job.status, old_job.procstatus, old_job.resultcode) == (SUCCEEDED, 0, 0)
+    untagged = fold("1", [*started, jobs.completed_vm(job, [], ACTOR, {"vm": vm})])
+    assert untagged.result == {"virtualmachine": vms.public_view(vm, cloudstack_date)}
+    assert untagged.result["virtualmachine"]["tags"] == []
+
+
+def test_a_vm_result_needs_the_document_in_its_event():
+    base = [submitted()]
+    job = fold("1", base + jobs.start(fold("1", base), 1, ACTOR))
+    with pytest.raises(ValueError):
+        jobs.completed_vm(job, [], ACTOR, {})
+    with pytest.raises(ValueError):
+        jobs.completed_vm(job, [], ACTOR, {"volumes": []})
 
 
 def test_completed_and_failed_jobs_carry_their_result():
@@ -62,11 +128,13 @@ def test_a_restarted_job_records_the_higher_attempt():
 def test_illegal_streams_are_refused(mangle):
     base = [submitted()]
     running = base + jobs.start(fold("1", base), 1, ACTOR)
-    if mangle == "gap":
-        stream = [running[0], running[2]]
+    if mangle == "gap":  # the JobStarted at seq 2 missing: seq 3 follows seq 1
+        done = running + [jobs.failed(fold("1", running), 551, "x", ACTOR)]
+        assert [e.seq for e in done] == [1, 2, 3]
+        stream = [done[0], done[2]]
     elif mangle == "after_terminal":
         done = running + [jobs.failed(fold("1", running), 551, "x", ACTOR)]
-        stream = done + [ev.new_event("job#1", 5, ev.JOB_PROGRESSED, {"procstatus": 1}, ACTOR)]
+        stream = done + [ev.new_event("job#1", len(done) + 1, ev.JOB_PROGRESSED, {"procstatus": 1}, ACTOR)]
     elif mangle == "no_submit":
         stream = [ev.new_event("job#1", 1, ev.JOB_STARTED, {"attempt": 1}, ACTOR)]
     else:

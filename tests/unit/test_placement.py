@@ -16,8 +16,12 @@ def test_no_host_fits_when_cpu_or_memory_is_short():
     assert choose_host([host("1", 499, 4096), host("2", 4000, 511)], 500, 512) is None
 
 
-def test_ties_go_to_the_lowest_id():
-    assert choose_host([host("7", 1000, 1000), host("3", 1000, 1000)], 1, 1).id == "3"
+def test_ties_go_to_the_first_host_given():
+    """Callers give a zone's hosts in id order (ties to the lowest id, deterministic) and a random sample in its
+    random order (ties spread evenly: by id they would go to the lowest ids twice as often as the mean)."""
+    assert choose_host([host("7", 1000, 1000), host("3", 1000, 1000)], 1, 1).id == "7"
+    assert choose_host([host("3", 1000, 1000), host("7", 1000, 1000)], 1, 1).id == "3"
+    assert choose_host([host("3", 1000, 1000), host("7", 1000, 1001)], 1, 1).id == "7"
 
 
 def test_addresses_skip_the_network_the_gateway_and_broadcast_and_wrap():
