@@ -72,11 +72,16 @@ def main() -> int:
         sections.append(output.strip() + f"\n\n_{module}: {seconds:.0f} s_\n")
         if code:
             failed.append(module)
+    kept = kept_sections(sections)
     header = ("# Benchmark results\n\n"
               f"Produced by `make bench` (`python -m bench.run_all`) on {started}, revision {revision()}.\n"
               f"Machine: {machine()}. Load average (1, 5, 15 min) before: {load_before}; after: {load_average()}.\n"
-              "Every figure is a ratio against a baseline measured in the same run, so machine noise cancels.\n")
-    RESULTS.write_text(header + "\n" + "\n".join([*sections, *kept_sections(sections)]), encoding="utf-8")
+              "Every figure is a ratio against a baseline measured in the same run, so machine noise cancels.\n"
+              + (f"FAILED in this run (their sections below are earlier ones, if any): {', '.join(failed)}.\n"
+                 if failed else "")
+              + (f"Kept from earlier runs, not measured by this one (each says how it was made): "
+                 f"{'; '.join(k.splitlines()[0][3:] for k in kept)}.\n" if kept else ""))
+    RESULTS.write_text(header + "\n" + "\n".join([*sections, *kept]), encoding="utf-8")
     print(f"bench: wrote {RESULTS.relative_to(ROOT)}" + (f"; FAILED: {failed}" if failed else ""), file=sys.stderr)
     return 1 if failed else 0
 

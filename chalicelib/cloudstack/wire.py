@@ -71,7 +71,7 @@ def _result_fields(job: JobState, fmt: str) -> dict[str, Any]:
             return {"jobresulttype": "object",
                     "jobresult": {"errorcode": job.resultcode, "errortext": job.errortext}}
         return {"jobresulttype": "text", "jobresult": job.errortext}
-    return {"jobresulttype": "object", "jobresult": dict(job.result or {})}
+    return {"jobresulttype": "object", "jobresult": dict(job.jobresult or {})}
 
 
 def _prune(value: Any) -> Any:

@@ -30,13 +30,18 @@ DIRECTORY_TYPES = (DOMAIN_CREATED, ACCOUNT_CREATED, ACCOUNT_DELETED, USER_CREATE
 JOB_EVENT_TYPES = (JOB_SUBMITTED, JOB_STARTED, JOB_PROGRESSED, JOB_COMPLETED, JOB_FAILED)
 TERMINAL_TYPES = (JOB_COMPLETED, JOB_FAILED)
 
-# The schema version each event type is written with today.
-CURRENT_SCHEMA: dict[str, int] = {t: 1 for t in (*JOB_EVENT_TYPES, INVENTORY_LOADED, *DIRECTORY_TYPES,
-                                                  *RESOURCE_TYPES)}
+# The schema version each event type is written with today. JobCompleted 2: a VM job whose result is the VM's
+# own view keeps the VM's document and its tags, not the rendered result (code that knows only v1 refuses it
+# as an unknown version instead of misreading it). (JobStarted's optional `procstatus` is read by v1 readers
+# as before: it needs no new version.)
+CURRENT_SCHEMA: dict[str, int] = {**{t: 1 for t in (*JOB_EVENT_TYPES, INVENTORY_LOADED, *DIRECTORY_TYPES,
+                                                     *RESOURCE_TYPES)}, JOB_COMPLETED: 2}
 
 # Upcasters: (type, from_version) -> function turning that version's data dict into the next version's.
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
-UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+UPCASTERS: dict[tuple[str, int], Upcaster] = {
+    (JOB_COMPLETED, 1): dict,  # v1 always carries `result`, which v2 reads as it is
+}
 
 # Parameters that must never reach the log in clear (docs/ARCHITECTURE.md, invariants).
 SENSITIVE_PARAMETERS = frozenset({"signature", "apikey", "password", "userdata", "secretkey"})

@@ -26,7 +26,8 @@ class JobState:
     status: int = PENDING
     procstatus: int = 0
     resultcode: int | None = None
-    result: Mapping[str, Any] | None = None
+    result: Mapping[str, Any] | None = None  # as stored in the terminal event (old VM jobs, non-VM results)
+    resultvm: Mapping[str, Any] | None = None  # a VM job's VM document and tags, rendered when read (jobresult)
     errortext: str | None = None
     completed: str | None = None
     attempts: int = 0
@@ -36,6 +37,13 @@ class JobState:
     @property
     def finished(self) -> bool:
         return self.status != PENDING
+
+    @property
+    def jobresult(self) -> Mapping[str, Any] | None:
+        """The result as clients see it: stored rendered, or a VM job's VM rendered now from its document by the
+        wire contract this code speaks, as listVirtualMachines renders a VM's row (the log keeps the facts; the
+        view follows the contract, the same on every read path and in the audit's replay)."""
+        return vm_result(self.resultvm) if self.resultvm is not None else self.result
 
 
 # One mutator per event type: each answers the fields its event changes (one `replace` per event in `fold`).
@@ -59,15 +67,18 @@ def _progressed(state: JobState, e: ev.Event) -> Changes:
 
 
 def _completed(state: JobState, e: ev.Event) -> Changes:
-    result = e.data["result"] if "result" in e.data else vm_result(e.data)
-    return {"status": SUCCEEDED, "procstatus": 0, "resultcode": int(e.data.get("resultcode", 0)),
-            "result": result, "completed": e.at}
+    d = e.data
+    outcome = {"result": d["result"]} if "result" in d else \
+        {"resultvm": {"vm": dict(d["vm"]), "tags": [dict(t) for t in d.get("tags") or ()]}}
+    return {"status": SUCCEEDED, "procstatus": 0, "resultcode": int(d.get("resultcode", 0)), **outcome,
+            "completed": e.at}
 
 
-def vm_result(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The result of a VM job whose event keeps the VM's document (`vm`) and the tags shown (`tags`) instead of
-    the rendered result (`jobs.completed_vm`): the VM as the wire shows it."""
-    return {"virtualmachine": vms.public_view(dict(data["vm"], tags=list(data.get("tags") or [])), cloudstack_date)}
+def vm_result(resultvm: Mapping[str, Any]) -> dict[str, Any]:
+    """A VM job's result from the VM's document and the tags shown (`jobs.completed_vm`): the VM as the wire
+    shows it."""
+    vm = dict(resultvm["vm"], tags=list(resultvm.get("tags") or []))
+    return {"virtualmachine": vms.public_view(vm, cloudstack_date)}
 
 
 def _failed(state: JobState, e: ev.Event) -> Changes:

@@ -50,9 +50,9 @@ def completed(job: JobState, result: Mapping[str, Any], actor: Mapping[str, str]
 def completed_vm(job: JobState, tags: Sequence[Mapping[str, Any]], actor: Mapping[str, str],
                  extra: Mapping[str, Any]) -> ev.Event:
     """A VM job's success whose result is the VM as the wire shows it: the event keeps the VM's document once
-    (`extra["vm"]`, what replay needs) and the tags the result shows; the fold renders the result from them
-    (`fold.vm_result`) instead of the event carrying the VM a second time (a KB per job, twice over in its
-    transaction)."""
+    (`extra["vm"]`, what replay needs) and the tags the result shows; the result is rendered from them when read
+    (`JobState.jobresult`) instead of the event carrying the VM a second time (a KB per job, twice over in its
+    transaction). JobCompleted schema 2: a v1 event always carries `result`."""
     if "vm" not in extra:
         raise ValueError("a VM job's result is rendered from the document its event carries")
     return ev.new_event(ev.job_stream(job.jobid), job.version + 1, ev.JOB_COMPLETED,

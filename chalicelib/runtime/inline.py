@@ -54,6 +54,6 @@ def run_now(jobid: str, request_id: str, *, wait: float | None = None,
 def result_or_error(job: JobState) -> dict[str, Any]:
     """A sync command's answer: the job's result, or its failure as the command's error response."""
     if job.status == SUCCEEDED:
-        return dict(job.result or {})
-    result = job.result or {}
+        return dict(job.jobresult or {})
+    result = job.jobresult or {}
     raise ApiError(int(job.resultcode or 530), str(job.errortext or result.get("errortext") or "internal error"))

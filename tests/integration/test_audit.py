@@ -99,7 +99,7 @@ def test_an_edited_result_is_named_with_what_clients_would_now_see(cloud):
     assert found[0].startswith("job#1 seq 3: JobCompleted altered: its content or its link to seq 2 does not "
                                "match its hash")
     # the summary row still says what happened; clients reading the stream would now be told otherwise
-    assert "job 1 data.result.virtualmachine.state: stored Running, replayed Stopped" in found
+    assert "job 1 data.resultvm.vm.state: stored Running, replayed Stopped" in found
     assert "job 1 queryAsyncJobResult.jobresult.virtualmachine.state: stored Running, replayed Stopped" in found
 
 

@@ -73,7 +73,7 @@ def test_an_intact_log_has_no_problems_and_replays_whole():
     checked = check_stream("job#1", events)
     assert checked.problems == checked.warnings == [] and len(checked.events) == 3
     assert [e.type for e in checked.events] == [ev.JOB_SUBMITTED, ev.JOB_STARTED, ev.JOB_COMPLETED]
-    assert fold("1", checked.events).result == {"virtualmachine": vms.public_view(final, cloudstack_date)}
+    assert fold("1", checked.events).jobresult == {"virtualmachine": vms.public_view(final, cloudstack_date)}
     assert verify({"inventory": inventory_stream(), "job#1": events}).problems == []
 
 

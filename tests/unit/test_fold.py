@@ -82,13 +82,14 @@ def test_a_vm_result_folds_from_the_document_as_the_old_event_stored_it():
     assert "result" not in new_form.data and new_form.data["vm"] == vm and new_form.data["tags"] == tags
     started = base + jobs.start(fold("1", base), 1, ACTOR)
     old_job, new_job = fold("1", [*started, old_form]), fold("1", [*started, new_form])
-    assert new_job.result == old_job.result == stored_before
-    assert new_job.result["virtualmachine"]["tags"] == tags
+    assert new_job.jobresult == old_job.jobresult == stored_before
+    assert new_job.jobresult["virtualmachine"]["tags"] == tags
+    assert (new_job.result, new_job.resultvm) == (None, {"vm": vm, "tags": tags})  # the row keeps the facts
     assert (new_job.status, new_job.procstatus, new_job.resultcode) == (
         old_job.status, old_job.procstatus, old_job.resultcode) == (SUCCEEDED, 0, 0)
     untagged = fold("1", [*started, jobs.completed_vm(job, [], ACTOR, {"vm": vm})])
-    assert untagged.result == {"virtualmachine": vms.public_view(vm, cloudstack_date)}
-    assert untagged.result["virtualmachine"]["tags"] == []
+    assert untagged.jobresult == {"virtualmachine": vms.public_view(vm, cloudstack_date)}
+    assert untagged.jobresult["virtualmachine"]["tags"] == []
 
 
 def test_a_vm_result_needs_the_document_in_its_event():
