@@ -123,6 +123,17 @@ def set_user_state(user: Mapping[str, Any], enabled: bool, actor: Actor, also: A
     return updated
 
 
+def delete_user(user: Mapping[str, Any], actor: Actor, also: Also | None = None) -> None:
+    """The user is marked deleted (and leaves the listings), its name freed, its key removed: it cannot call
+    again once the answer leaves."""
+    effects: list[fx.Effect] = [
+        fx.PutState("user", user["id"], dict(user, state="deleted")),
+        fx.DeleteState("username", f"{user['domainid']}/{user['username'].lower()}")]
+    if user.get("apikey"):
+        effects.append(fx.DeleteState("apikey", user["apikey"]))
+    append(f"user#{user['id']}", ev.USER_DELETED, {"id": user["id"]}, actor, effects, also)
+
+
 def delete_account(account: Mapping[str, Any], users: Sequence[Mapping[str, Any]], actor: Actor,
                    also: Also | None = None) -> None:
     """The account is marked deleted, its names freed, its users' keys removed: none of them can call again."""

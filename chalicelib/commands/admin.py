@@ -105,6 +105,17 @@ def disable_user(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, 
         record=lambda also: directory.set_user_state(user, False, actor, also))}
 
 
+def delete_user(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
+    """Sync, as in CloudStack: `{"success": true}`. The user is deleted and its key removed in one transaction
+    (revocation is immediate). Neither the caller's own user nor the bootstrap admin can be deleted."""
+    user = _user(req, caller)
+    if user["id"] in (acc.ADMIN_USER_ID, caller.userid):
+        raise ApiError(431, "Unable to delete the system admin user or the user making the request",
+                       CS_PERMISSION_DENIED)
+    directory.delete_user(user, caller.actor(request_id), fx.Also(effects=guard_of(caller)))
+    return {"success": True}
+
+
 def delete_account(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
     """Async, as in CloudStack: the job's result is `{"success": true}`. The account is deleted and its users'
     keys removed in the submission's own transaction (revocation is immediate); the job then destroys its VMs."""

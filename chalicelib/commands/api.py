@@ -106,6 +106,7 @@ COMMANDS: dict[str, Command] = {c.name.lower(): c for c in (
     Command("enableUser", admin.enable_user, ADMINS),
     Command("disableUser", admin.disable_user, ADMINS),
     Command("deleteAccount", admin.delete_account, ADMINS),
+    Command("deleteUser", admin.delete_user, ADMINS),
 )}
 
 

@@ -74,6 +74,16 @@ def _user_state(e: ev.Event, table: Table) -> list[fx.Effect]:
     return effects
 
 
+def _user_deleted(e: ev.Event, table: Table) -> list[fx.Effect]:
+    """The user marked deleted (out of the listings), its name freed, its key removed (`directory.delete_user`)."""
+    user = _user_of(e, table)
+    effects: list[fx.Effect] = [fx.PutState("user", user["id"], dict(user, state="deleted")),
+                                fx.DeleteState("username", f"{user['domainid']}/{user['username'].lower()}")]
+    if user.get("apikey"):
+        effects.append(fx.DeleteState("apikey", user["apikey"]))
+    return effects
+
+
 def _account_deleted(e: ev.Event, table: Table) -> list[fx.Effect]:
     """The account marked deleted, its name freed, its listed users deleted with their names and keys."""
     account = _row_of(e, table, "account")
@@ -112,4 +122,5 @@ PROJECTORS: dict[str, Callable[[ev.Event, Table], list[fx.Effect]]] = {
     ev.USER_DISABLED: _user_state,
     ev.USER_ENABLED: _user_state,
     ev.ACCOUNT_DELETED: _account_deleted,
+    ev.USER_DELETED: _user_deleted,
 }

@@ -72,12 +72,25 @@ PLAYBOOK = """
         domain: ROOT
         account_type: user
       register: account
+    - ngine_io.cloudstack.cs_user:
+        username: team-a-deployer
+        account: team-a
+        password: another-long-password
+        first_name: Deploy
+        last_name: Er
+        email: deployer@example.com
+      register: user
+    - ngine_io.cloudstack.cs_user: {username: team-a-deployer, state: absent}
+      register: user_gone
+    - ngine_io.cloudstack.cs_user: {username: team-a-deployer, state: absent}
+      register: user_gone_again
     - ngine_io.cloudstack.cs_instance: {name: web-1, zone: San Jose 1, state: expunged}
       register: expunged
     - ansible.builtin.copy:
         dest: "{{ results_file }}"
         content: "{{ {'zones': zones, 'keypair': keypair, 'created': created, 'again': again, 'stopped': stopped,
                       'started': started, 'scaled': scaled, 'volume': volume, 'info': info, 'account': account,
+                      'user': user, 'user_gone': user_gone, 'user_gone_again': user_gone_again,
                       'expunged': expunged} | to_json }}"
 """
 
@@ -108,6 +121,8 @@ def test_ansible_cloudstack_collection_drives_the_local_stack(stack: Stack, coll
     [instance] = results["info"]["instances"]
     assert sorted(v["type"] for v in instance["volumes"]) == ["DATADISK", "ROOT"]
     assert results["account"]["changed"] and results["account"]["account_type"] == "user"
+    assert results["user"]["changed"] and results["user"]["account"] == "team-a"
+    assert results["user_gone"]["changed"] and not results["user_gone_again"]["changed"]  # deleteUser, then none
     assert results["expunged"]["changed"]
     _check_the_stack_after(stack)
 
@@ -125,6 +140,7 @@ def _check_the_stack_after(stack: Stack) -> None:
     assert "virtualmachineid" not in data  # expunging the VM detached its data disk
     status, body = stack.json(command="listAccounts", name="team-a")
     assert [a["name"] for a in body["listaccountsresponse"]["account"]] == ["team-a"]
+    assert [u["username"] for u in body["listaccountsresponse"]["account"][0]["user"]] == ["team-a-admin"]
     done = audit(stack, "replay")
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.splitlines()[-1].startswith("clean: ")
