@@ -36,8 +36,10 @@ def append(stream: str, type_: str, data: Mapping[str, Any], actor: Actor,
 
 
 def _taken_text(type_: str, data: Mapping[str, Any]) -> str:
-    what = {"DomainCreated": "Domain", "AccountCreated": "Account", "UserCreated": "User"}.get(type_, "Name")
-    return f"{what} with name {echo(str(data.get('name') or data.get('username')))} already exists"
+    what = {"DomainCreated": "Domain", "AccountCreated": "Account", "UserCreated": "User",
+            "UserUpdated": "User"}.get(type_, "Name")
+    name = data.get("name") or data.get("username") or (data.get("changes") or {}).get("username")
+    return f"{what} with name {echo(str(name))} already exists"
 
 
 def _next_id(counter: str, start: int) -> str:
@@ -121,6 +123,30 @@ def set_user_state(user: Mapping[str, Any], enabled: bool, actor: Actor, also: A
     append(f"user#{user['id']}", ev.USER_ENABLED if enabled else ev.USER_DISABLED, {"id": user["id"]}, actor,
            effects, also)
     return updated
+
+
+def update_user(user: Mapping[str, Any], changes: Mapping[str, str], password: str | None, actor: Actor,
+                also: Also | None = None) -> dict[str, Any]:
+    """New names or contact details (`changes`: username, firstname, lastname, email) and/or a new password; a new
+    username moves its claim (431 when taken) and follows into the key row, which carries the user's identity. The
+    event records what changed, and of a password only that it changed."""
+    updated = dict(user, **changes)
+    effects: list[fx.Effect] = [fx.PutState("user", user["id"], _with_password(updated, password),
+                                            listed=listed("user", user["id"], user["domainid"], user["accountid"]))]
+    if changes.get("username") and changes["username"].lower() != user["username"].lower():
+        effects += [fx.DeleteState("username", f"{user['domainid']}/{user['username'].lower()}"),
+                    fx.Claim("username", f"{user['domainid']}/{changes['username'].lower()}", user["id"])]
+    key = statetable.get("apikey", user["apikey"]) if user.get("apikey") and "username" in changes else None
+    if key is not None:
+        effects.append(fx.PutState("apikey", user["apikey"], dict(key.as_dict(), username=updated["username"]),
+                                   listed=key_listed(updated["state"])))
+    data = {"id": user["id"], "changes": dict(changes), **({"password": "changed"} if password else {})}
+    append(f"user#{user['id']}", ev.USER_UPDATED, data, actor, effects, also)
+    return updated
+
+
+def _with_password(user: Mapping[str, Any], password: str | None) -> dict[str, Any]:
+    return dict(user, password=acc.hash_password(password)) if password else dict(user)
 
 
 def delete_user(user: Mapping[str, Any], actor: Actor, also: Also | None = None) -> None:

@@ -105,6 +105,21 @@ def disable_user(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, 
         record=lambda also: directory.set_user_state(user, False, actor, also))}
 
 
+def update_user(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
+    """Sync, as in CloudStack: the user as it is now. `username`, `firstname`, `lastname`, `email`, `password`
+    (`timezone` is taken and not kept: jobledger shows no time zone). Nothing changed, nothing written."""
+    user = _user(req, caller)
+    given = {p: _name(req, p, slash=p != "username") for p in ("username", "firstname", "lastname", "email")
+             if req.get(p) is not None}
+    changes = {p: v for p, v in given.items() if v != user.get(p)}
+    password = _name(req, "password", slash=True) if req.get("password") is not None else None
+    if not changes and password is None:
+        return {"user": view(user, acc.USER_FIELDS)}
+    updated = directory.update_user(user, changes, password, caller.actor(request_id),
+                                    fx.Also(effects=guard_of(caller)))
+    return {"user": view(updated, acc.USER_FIELDS)}
+
+
 def delete_user(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
     """Sync, as in CloudStack: `{"success": true}`. The user is deleted and its key removed in one transaction
     (revocation is immediate). Neither the caller's own user nor the bootstrap admin can be deleted."""

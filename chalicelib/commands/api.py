@@ -107,6 +107,7 @@ COMMANDS: dict[str, Command] = {c.name.lower(): c for c in (
     Command("disableUser", admin.disable_user, ADMINS),
     Command("deleteAccount", admin.delete_account, ADMINS),
     Command("deleteUser", admin.delete_user, ADMINS),
+    Command("updateUser", admin.update_user, ADMINS),
 )}
 
 

@@ -74,6 +74,23 @@ def _user_state(e: ev.Event, table: Table) -> list[fx.Effect]:
     return effects
 
 
+def _user_updated(e: ev.Event, table: Table) -> list[fx.Effect]:
+    """New names or contact details; a new username moves its claim and follows into the key row
+    (`directory.update_user`; a new password's hash is not in the log and not replayed)."""
+    user = _user_of(e, table)
+    changes = dict(e.data.get("changes") or {})
+    updated = dict(user, **changes)
+    effects: list[fx.Effect] = [fx.PutState("user", user["id"], updated, listed=_userlisted(user))]
+    if changes.get("username") and changes["username"].lower() != user["username"].lower():
+        effects += [fx.DeleteState("username", f"{user['domainid']}/{user['username'].lower()}"),
+                    fx.Claim("username", f"{user['domainid']}/{changes['username'].lower()}", user["id"])]
+    key = table.data("apikey", user["apikey"]) if user.get("apikey") and "username" in changes else None
+    if key is not None:
+        effects.append(fx.PutState("apikey", user["apikey"], dict(key, username=updated["username"]),
+                                   listed=key_listed(updated["state"])))
+    return effects
+
+
 def _user_deleted(e: ev.Event, table: Table) -> list[fx.Effect]:
     """The user marked deleted (out of the listings), its name freed, its key removed (`directory.delete_user`)."""
     user = _user_of(e, table)
@@ -123,4 +140,5 @@ PROJECTORS: dict[str, Callable[[ev.Event, Table], list[fx.Effect]]] = {
     ev.USER_ENABLED: _user_state,
     ev.ACCOUNT_DELETED: _account_deleted,
     ev.USER_DELETED: _user_deleted,
+    ev.USER_UPDATED: _user_updated,
 }

@@ -80,6 +80,14 @@ PLAYBOOK = """
         last_name: Er
         email: deployer@example.com
       register: user
+    - ngine_io.cloudstack.cs_user:
+        username: team-a-deployer
+        account: team-a
+        password: another-long-password
+        first_name: Deploy
+        last_name: Er
+        email: ops@example.com
+      register: user_updated
     - ngine_io.cloudstack.cs_user: {username: team-a-deployer, state: absent}
       register: user_gone
     - ngine_io.cloudstack.cs_user: {username: team-a-deployer, state: absent}
@@ -90,7 +98,8 @@ PLAYBOOK = """
         dest: "{{ results_file }}"
         content: "{{ {'zones': zones, 'keypair': keypair, 'created': created, 'again': again, 'stopped': stopped,
                       'started': started, 'scaled': scaled, 'volume': volume, 'info': info, 'account': account,
-                      'user': user, 'user_gone': user_gone, 'user_gone_again': user_gone_again,
+                      'user': user, 'user_updated': user_updated, 'user_gone': user_gone,
+                      'user_gone_again': user_gone_again,
                       'expunged': expunged} | to_json }}"
 """
 
@@ -122,6 +131,8 @@ def test_ansible_cloudstack_collection_drives_the_local_stack(stack: Stack, coll
     assert sorted(v["type"] for v in instance["volumes"]) == ["DATADISK", "ROOT"]
     assert results["account"]["changed"] and results["account"]["account_type"] == "user"
     assert results["user"]["changed"] and results["user"]["account"] == "team-a"
+    updated = results["user_updated"]
+    assert updated["changed"] and updated["email"] == "ops@example.com"  # updateUser
     assert results["user_gone"]["changed"] and not results["user_gone_again"]["changed"]  # deleteUser, then none
     assert results["expunged"]["changed"]
     _check_the_stack_after(stack)
