@@ -16,17 +16,21 @@ from chalicelib.core.effects import Also
 from chalicelib.core import events as ev
 from chalicelib.core import tenancy
 from chalicelib.core.errors import ApiError, echo
-from chalicelib.core.rows import key_listed, listed
+from chalicelib.aws.models import row_key
+from chalicelib.core.rows import HEAD_KIND, key_listed, listed
 
 Actor = Mapping[str, str]
 SYSTEM: Actor = {"system": "bootstrap"}
 
 
 def append(stream: str, type_: str, data: Mapping[str, Any], actor: Actor,
-           effects: Sequence[fx.Effect], also: Also | None = None) -> None:
+           effects: Sequence[fx.Effect], also: Also | None = None,
+           history: Sequence[ev.Event] | None = None) -> None:
     """Append one event to an aggregate's stream (next seq, conditional) with the rows it explains; `also`
-    rides in the same transaction (a job's event, the caller's RequireKey guard)."""
-    history = eventlog.load_stream(stream)
+    rides in the same transaction (a job's event, the caller's RequireKey guard). `history`: the stream as loaded
+    before the rows the change was decided from were read, so that an event appended meanwhile makes this one
+    fail (ConcurrencyConflict: decide again) instead of writing over it."""
+    history = eventlog.load_stream(stream) if history is None else list(history)
     also = also or Also()
     event = ev.chained(history[-1] if history else None, [ev.new_event(stream, len(history) + 1, type_, data, actor)])
     try:
@@ -94,7 +98,8 @@ def create_user(account: Mapping[str, Any], user: Mapping[str, str], actor: Acto
 
 
 def register_keys(user: Mapping[str, Any], actor: Actor, apikey: str | None = None,
-                  secret: str | None = None, guard: Sequence[fx.Effect] = ()) -> tuple[str, str]:
+                  secret: str | None = None, guard: Sequence[fx.Effect] = (),
+                  history: Sequence[ev.Event] | None = None) -> tuple[str, str]:
     """A new key pair for the user; the previous one stops working in the same transaction."""
     if apikey is None or secret is None:
         apikey, secret = acc.new_key_pair()
@@ -102,46 +107,74 @@ def register_keys(user: Mapping[str, Any], actor: Actor, apikey: str | None = No
     if user.get("apikey"):
         effects.append(fx.DeleteState("apikey", user["apikey"]))
     updated = dict(user, apikey=apikey)
-    effects += [fx.PutState("user", user["id"], updated, listed=listed("user", user["id"], user["domainid"],
-                                                                        user["accountid"])),
+    effects += [_user_write(updated, history),
                 fx.PutState("apikey", apikey, _key_row(updated, secret), listed=key_listed(updated["state"]))]
     append(f"user#{user['id']}", ev.USER_KEYS_REGISTERED,
-           {"apikey": apikey, "secretdigest": acc.secret_digest(secret)}, actor, effects, Also(effects=guard))
+           {"apikey": apikey, "secretdigest": acc.secret_digest(secret)}, actor, effects, Also(effects=guard),
+           history)
     return apikey, secret
 
 
-def set_user_state(user: Mapping[str, Any], enabled: bool, actor: Actor, also: Also | None = None) -> dict[str, Any]:
+def user_history(userid: str) -> list[ev.Event]:
+    """A user's stream, loaded before its row is read for a change (`append`'s `history`)."""
+    return eventlog.load_stream(f"user#{userid}")
+
+
+def _user_write(user: Mapping[str, Any], history: Sequence[ev.Event] | None) -> fx.PutState:
+    """The user's row, still listed; with `history` (a change decided from the row as read), written only while
+    the row is listed: a user deleted meanwhile (its own stream or its account's) is not brought back."""
+    return fx.PutState("user", user["id"], dict(user), listed=listed("user", user["id"], user["domainid"],
+                                                                       user["accountid"]),
+                       require=("sort", "") if history is not None else None)
+
+
+def _key_write(user: Mapping[str, Any], key: Mapping[str, Any], keystate: str | None, also: Also | None
+               ) -> tuple[fx.PutState, Also | None]:
+    """The user's key row rewritten from the row as read: only while its `keystate` is still what was read (the
+    key is not deleted or disabled meanwhile). When the key is the very one signing the request, its RequireKey
+    guard is dropped (one transaction may not both check and write an item): the write requires it enabled."""
+    apikey = str(user["apikey"])
+    own = also is not None and any(isinstance(e, fx.RequireKey) and e.apikey == apikey for e in also.effects)
+    if own and also is not None:
+        also = Also(also.events, [e for e in also.effects if not (isinstance(e, fx.RequireKey)
+                                                                     and e.apikey == apikey)])
+    required = "enabled" if own else (keystate or "")
+    return fx.PutState("apikey", apikey, dict(key), listed=key_listed(user["state"]),
+                       require=("keystate", required)), also
+
+
+def set_user_state(user: Mapping[str, Any], enabled: bool, actor: Actor, also: Also | None = None,
+                   history: Sequence[ev.Event] | None = None) -> dict[str, Any]:
     """Disable or enable a user; its key row follows in the same transaction."""
     updated = dict(user, state="enabled" if enabled else "disabled")
-    effects: list[fx.Effect] = [fx.PutState("user", user["id"], updated, listed=listed(
-        "user", user["id"], user["domainid"], user["accountid"]))]
+    effects: list[fx.Effect] = [_user_write(updated, history)]
     if user.get("apikey"):
         key = statetable.get("apikey", user["apikey"])
         if key is not None:
-            effects.append(fx.PutState("apikey", user["apikey"], dict(key.as_dict(), state=updated["state"]),
-                                       listed=key_listed(updated["state"])))
+            write, also = _key_write(updated, dict(key.as_dict(), state=updated["state"]), key.keystate, also)
+            effects.append(write)
     append(f"user#{user['id']}", ev.USER_ENABLED if enabled else ev.USER_DISABLED, {"id": user["id"]}, actor,
-           effects, also)
+           effects, also, history)
     return updated
 
 
 def update_user(user: Mapping[str, Any], changes: Mapping[str, str], password: str | None, actor: Actor,
-                also: Also | None = None) -> dict[str, Any]:
-    """New names or contact details (`changes`: username, firstname, lastname, email) and/or a new password; a new
-    username moves its claim (431 when taken) and follows into the key row, which carries the user's identity. The
-    event records what changed, and of a password only that it changed."""
+                also: Also | None, history: Sequence[ev.Event]) -> dict[str, Any]:
+    """New names or contact details (`changes`: username, firstname, lastname, email) and/or a new password, decided
+    from `user` as read after `history`; a new username moves its claim (431 when taken) and follows into the key
+    row, which carries the user's identity. The event records what changed, and of a password only that it
+    changed."""
     updated = dict(user, **changes)
-    effects: list[fx.Effect] = [fx.PutState("user", user["id"], _with_password(updated, password),
-                                            listed=listed("user", user["id"], user["domainid"], user["accountid"]))]
+    effects: list[fx.Effect] = [_user_write(_with_password(updated, password), history)]
     if changes.get("username") and changes["username"].lower() != user["username"].lower():
         effects += [fx.DeleteState("username", f"{user['domainid']}/{user['username'].lower()}"),
                     fx.Claim("username", f"{user['domainid']}/{changes['username'].lower()}", user["id"])]
     key = statetable.get("apikey", user["apikey"]) if user.get("apikey") and "username" in changes else None
     if key is not None:
-        effects.append(fx.PutState("apikey", user["apikey"], dict(key.as_dict(), username=updated["username"]),
-                                   listed=key_listed(updated["state"])))
+        write, also = _key_write(updated, dict(key.as_dict(), username=updated["username"]), key.keystate, also)
+        effects.append(write)
     data = {"id": user["id"], "changes": dict(changes), **({"password": "changed"} if password else {})}
-    append(f"user#{user['id']}", ev.USER_UPDATED, data, actor, effects, also)
+    append(f"user#{user['id']}", ev.USER_UPDATED, data, actor, effects, also, history)
     return updated
 
 
@@ -149,23 +182,27 @@ def _with_password(user: Mapping[str, Any], password: str | None) -> dict[str, A
     return dict(user, password=acc.hash_password(password)) if password else dict(user)
 
 
-def delete_user(user: Mapping[str, Any], actor: Actor, also: Also | None = None) -> None:
+def delete_user(user: Mapping[str, Any], actor: Actor, also: Also | None, history: Sequence[ev.Event]) -> None:
     """The user is marked deleted (and leaves the listings), its name freed, its key removed: it cannot call
-    again once the answer leaves."""
+    again once the answer leaves. Decided from `user` as read after `history`: a user deleted meanwhile with its
+    account is not deleted twice (its row must still be listed)."""
     effects: list[fx.Effect] = [
-        fx.PutState("user", user["id"], dict(user, state="deleted")),
+        fx.PutState("user", user["id"], dict(user, state="deleted"), require=("sort", "")),
         fx.DeleteState("username", f"{user['domainid']}/{user['username'].lower()}")]
     if user.get("apikey"):
         effects.append(fx.DeleteState("apikey", user["apikey"]))
-    append(f"user#{user['id']}", ev.USER_DELETED, {"id": user["id"]}, actor, effects, also)
+    append(f"user#{user['id']}", ev.USER_DELETED, {"id": user["id"]}, actor, effects, also, history)
 
 
 def delete_account(account: Mapping[str, Any], users: Sequence[Mapping[str, Any]], actor: Actor,
-                   also: Also | None = None) -> None:
-    """The account is marked deleted, its names freed, its users' keys removed: none of them can call again."""
+                   also: Also | None = None, heads: Mapping[str, str | None] | None = None) -> None:
+    """The account is marked deleted, its names freed, its users' keys removed: none of them can call again.
+    `heads`: each user's stream head as read before its row (`account_users`): the deletion commits only while
+    no user changed since (renamed, deleted, re-keyed), else it is decided again."""
     effects: list[fx.Effect] = [
         fx.PutState("account", account["id"], dict(account, state="deleted")),
         fx.DeleteState("accountname", f"{account['domainid']}/{account['name'].lower()}")]
+    effects += [fx.Require(HEAD_KIND, f"user#{userid}", "head", head) for userid, head in (heads or {}).items()]
     for user in users:
         effects.append(fx.PutState("user", user["id"], dict(user, state="deleted")))
         effects.append(fx.DeleteState("username", f"{user['domainid']}/{user['username'].lower()}"))
@@ -227,6 +264,19 @@ def root_admin_accounts(domainid: str) -> list[str]:
 
 def users_of(accountid: str) -> list[dict[str, Any]]:
     return [r.as_dict() for r in statetable.list_rows("user", statetable.Scope("owner", accountid))]
+
+
+def account_users(accountid: str) -> tuple[list[dict[str, Any]], dict[str, str | None]]:
+    """An account's listed users read by key after their streams' heads (what `delete_account` requires
+    unchanged): a user changed after its head was read fails the deletion's commit instead of being written
+    over."""
+    ids = [u["id"] for u in users_of(accountid)]
+    rows = statetable.fetch([row_key(HEAD_KIND, f"user#{i}") for i in ids], ["pk", "head"])
+    heads = {i: rows[row_key(HEAD_KIND, f"user#{i}")].head if row_key(HEAD_KIND, f"user#{i}") in rows else None
+             for i in ids}
+    fresh = statetable.get_many([("user", i) for i in ids])
+    users = [fresh[("user", i)].as_dict() for i in ids if ("user", i) in fresh]
+    return [u for u in users if u.get("state") != "deleted"], heads
 
 
 def ensure_bootstrap(apikey: str | None, secret: str | None) -> tuple[str, str, bool] | None:

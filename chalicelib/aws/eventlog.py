@@ -154,7 +154,15 @@ def _effect_write(effect: fx.Effect, heads: Mapping[str, Head]) -> Write:
         listed: dict[str, Any] = dict(effect.listed or {})
         row = StateRecord(effect.kind, effect.id, data=dict(effect.data),
                           free_cpu=effect.free_cpu, free_memory=effect.free_memory, **listed)
-        return "put", effect, lambda t: t.save(row)
+        if effect.require is None:
+            return "put", effect, lambda t: t.save(row)
+        unchanged = _holds(*effect.require)
+        return "put", effect, lambda t: t.save(row, condition=unchanged)
+    if isinstance(effect, fx.Require):
+        key = row_key(effect.kind, effect.id)
+        held = getattr(StateRecord, effect.attribute)
+        as_read = held.does_not_exist() if effect.value is None else held == effect.value
+        return "check", effect, lambda t: t.condition_check(StateRecord, key, condition=as_read)
     if isinstance(effect, fx.Claim):
         claim = StateRecord(effect.kind, effect.id, holder=effect.holder)
         return "put", effect, lambda t: t.save(claim, condition=StateRecord.kind.does_not_exist())
@@ -183,6 +191,12 @@ def _effect_write(effect: fx.Effect, heads: Mapping[str, Head]) -> Write:
         key = row_key("apikey", effect.apikey)
         return "check", effect, lambda t: t.condition_check(StateRecord, key, condition=usable)
     raise TypeError(f"unknown effect {effect!r}")
+
+
+def _holds(attribute: str, value: str) -> Any:
+    """The row's attribute still has `value` (any value when empty)."""
+    held = getattr(StateRecord, attribute)
+    return held.exists() if value == "" else held == value
 
 
 def _storage_write(effect: Any) -> Write:

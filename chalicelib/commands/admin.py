@@ -1,7 +1,7 @@
 """Tenant administration through the API, with CloudStack's command names and response shapes."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from chalicelib.aws import directory, statetable
 from chalicelib.cloudstack.paging import paging
@@ -12,7 +12,7 @@ from chalicelib.runtime.submission import submit_job
 from chalicelib.core import accounts as acc
 from chalicelib.core import effects as fx
 from chalicelib.core.accounts import DOMAIN_ADMIN, ROOT_ADMIN, Caller, view
-from chalicelib.core.errors import CS_PERMISSION_DENIED, ApiError, echo, invalid_value
+from chalicelib.core.errors import CS_PERMISSION_DENIED, ApiError, ConcurrencyConflict, echo, invalid_value
 
 ADMIN_ROLES = (ROOT_ADMIN, DOMAIN_ADMIN)
 
@@ -80,68 +80,104 @@ def create_user(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, A
 
 
 def register_user_keys(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
-    user = _user(req, caller, allow_self=True)
-    # Rotating the very key that signs the request deletes its row in the same transaction: nothing to guard.
-    guard = [] if user.get("apikey") == caller.apikey else guard_of(caller)
-    apikey, secret = directory.register_keys(user, caller.actor(request_id), guard=guard)
+    def register(user: dict[str, Any], history: list[Any]) -> tuple[str, str]:
+        # Rotating the very key that signs the request deletes its row in the same transaction: nothing to guard.
+        guard = [] if user.get("apikey") == caller.apikey else guard_of(caller)
+        return directory.register_keys(user, caller.actor(request_id), guard=guard, history=history)
+    apikey, secret = _changed_user(req, caller, register, allow_self=True)
     return {"userkeys": {"apikey": apikey, "secretkey": secret}}
 
 
 def enable_user(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
-    user = directory.set_user_state(_user(req, caller), True, caller.actor(request_id),
-                                    fx.Also(effects=guard_of(caller)))
-    return {"user": view(user, acc.USER_FIELDS)}
+    def enable(user: dict[str, Any], history: list[Any]) -> dict[str, Any]:
+        return directory.set_user_state(user, True, caller.actor(request_id), fx.Also(effects=guard_of(caller)),
+                                        history)
+    return {"user": view(_changed_user(req, caller, enable), acc.USER_FIELDS)}
+
+
+def _changed_user(req: ApiRequest, caller: Caller, change: Callable[[dict[str, Any], list[Any]], Any],
+                  allow_self: bool = False) -> Any:
+    """A change decided from the user's row: its stream loaded first, then the row read (visible to the caller,
+    else 431), then committed only if neither changed meanwhile (the event's seq is the next one after the
+    stream as loaded; the row is written only while it is listed, i.e. not deleted with its account); decided
+    again from fresh reads if one did."""
+    userid = req.require("id")
+    for _ in range(CHANGE_TRIES):
+        history = directory.user_history(userid) if is_numeric_id(userid) else []
+        user = _user(req, caller, allow_self)
+        if not user or user.get("state") == "deleted":
+            raise invalid_value(req.command, "id", userid)
+        try:
+            return change(user, history)
+        except ConcurrencyConflict:
+            continue
+    raise ApiError(530, f"User {echo(userid)} kept changing while this request was made; try again")
+
+
+CHANGE_TRIES = 5
 
 
 def disable_user(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
     """Async, as in CloudStack: the job's result is the disabled user. The user and its key are disabled in the
     submission's own transaction: when the answer leaves, the key no longer works."""
-    user = _user(req, caller)
-    if user["id"] == caller.userid:
-        raise ApiError(431, "Unable to disable the user making the request", CS_PERMISSION_DENIED)
     actor = caller.actor(request_id)
-    return {"jobid": submit_job(
-        "disableUser", actor, "User", user["id"], req.params, effects=guard_of(caller),
-        record=lambda also: directory.set_user_state(user, False, actor, also))}
+
+    def disable(user: dict[str, Any], history: list[Any]) -> str:
+        if user["id"] == caller.userid:
+            raise ApiError(431, "Unable to disable the user making the request", CS_PERMISSION_DENIED)
+        return submit_job("disableUser", actor, "User", user["id"], req.params, effects=guard_of(caller),
+                          record=lambda also: directory.set_user_state(user, False, actor, also, history))
+    return {"jobid": _changed_user(req, caller, disable)}
 
 
 def update_user(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
     """Sync, as in CloudStack: the user as it is now. `username`, `firstname`, `lastname`, `email`, `password`
-    (`timezone` is taken and not kept: jobledger shows no time zone). Nothing changed, nothing written."""
-    user = _user(req, caller)
+    (`timezone` is taken and not kept: jobledger shows no time zone). No new detail and no password, nothing
+    written (a password given is always written: only its hash is kept, so nothing tells it is the same)."""
     given = {p: _name(req, p, slash=p != "username") for p in ("username", "firstname", "lastname", "email")
              if req.get(p) is not None}
-    changes = {p: v for p, v in given.items() if v != user.get(p)}
     password = _name(req, "password", slash=True) if req.get("password") is not None else None
-    if not changes and password is None:
-        return {"user": view(user, acc.USER_FIELDS)}
-    updated = directory.update_user(user, changes, password, caller.actor(request_id),
-                                    fx.Also(effects=guard_of(caller)))
-    return {"user": view(updated, acc.USER_FIELDS)}
+
+    def update(user: dict[str, Any], history: list[Any]) -> dict[str, Any]:
+        changes = {p: v for p, v in given.items() if v != user.get(p)}
+        if not changes and password is None:
+            return user
+        return directory.update_user(user, changes, password, caller.actor(request_id),
+                                     fx.Also(effects=guard_of(caller)), history)
+    return {"user": view(_changed_user(req, caller, update), acc.USER_FIELDS)}
 
 
 def delete_user(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
     """Sync, as in CloudStack: `{"success": true}`. The user is deleted and its key removed in one transaction
     (revocation is immediate). Neither the caller's own user nor the bootstrap admin can be deleted."""
-    user = _user(req, caller)
-    if user["id"] in (acc.ADMIN_USER_ID, caller.userid):
-        raise ApiError(431, "Unable to delete the system admin user or the user making the request",
-                       CS_PERMISSION_DENIED)
-    directory.delete_user(user, caller.actor(request_id), fx.Also(effects=guard_of(caller)))
+    def delete(user: dict[str, Any], history: list[Any]) -> None:
+        if user["id"] in (acc.ADMIN_USER_ID, caller.userid):
+            raise ApiError(431, "Unable to delete the system admin user or the user making the request",
+                           CS_PERMISSION_DENIED)
+        directory.delete_user(user, caller.actor(request_id), fx.Also(effects=guard_of(caller)), history)
+    _changed_user(req, caller, delete)
     return {"success": True}
 
 
 def delete_account(req: ApiRequest, caller: Caller, request_id: str) -> dict[str, Any]:
     """Async, as in CloudStack: the job's result is `{"success": true}`. The account is deleted and its users'
     keys removed in the submission's own transaction (revocation is immediate); the job then destroys its VMs."""
+    for _ in range(CHANGE_TRIES):
+        try:  # a user of the account changed since it was read: nothing was written, decide again
+            return {"jobid": _submit_account_deletion(req, caller, request_id)}
+        except ConcurrencyConflict:
+            continue
+    raise ApiError(530, f"Account {echo(req.require('id'))} kept changing while this request was made; try again")
+
+
+def _submit_account_deletion(req: ApiRequest, caller: Caller, request_id: str) -> str:
     account = _visible_row(req, caller, "account", req.require("id"), "id")
     if account["id"] in (acc.ADMIN_ACCOUNT_ID, caller.accountid):
         raise ApiError(431, "Unable to delete the system admin account or the caller's own account",
                        CS_PERMISSION_DENIED)
-    actor, users = caller.actor(request_id), directory.users_of(account["id"])
-    return {"jobid": submit_job(
-        "deleteAccount", actor, "Account", account["id"], req.params, effects=guard_of(caller),
-        record=lambda also: directory.delete_account(account, users, actor, also))}
+    actor, (users, heads) = caller.actor(request_id), directory.account_users(account["id"])
+    return submit_job("deleteAccount", actor, "Account", account["id"], req.params, effects=guard_of(caller),
+                      record=lambda also: directory.delete_account(account, users, actor, also, heads))
 
 
 def _domain(req: ApiRequest, caller: Caller, domainid: str, param: str) -> dict[str, Any]:

@@ -47,6 +47,9 @@ class PutState:
     free_cpu: int | None = None
     free_memory: int | None = None
     listed: Mapping[str, str] | None = None  # listing-index attributes: sort, owner, domainid
+    # written only while the row's `attribute` still has this value ("" : while it has one): a row read, changed
+    # and written back is not written over a change made meanwhile (a user deleted, a key disabled)
+    require: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,18 @@ class PutJob:
     """Write a job's summary row (the fold of its stream) for listing and sweeping."""
 
     job: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Require:
+    """Write nothing; commit only while a row's attribute has the value read (None: while the row or the attribute
+    is absent): what a change decided from that row rests on (a stream's head, for an account deleted with its
+    users)."""
+
+    kind: str
+    id: str
+    attribute: str
+    value: str | None
 
 
 @dataclass(frozen=True)
@@ -163,5 +178,5 @@ def storage_id(zoneid: str, pool: str = "") -> str:
 
 
 Effect = Union[ReserveCapacity, ReleaseCapacity, LeaseIp, ReleaseIp, PutState, PutVm, QueueVmJob, DequeueVmJob,
-               PutJob, Claim, DeleteState, RequireKey, PutVersioned, DropVersioned, ReserveStorage,
+               PutJob, Claim, DeleteState, Require, RequireKey, PutVersioned, DropVersioned, ReserveStorage,
                ReleaseStorage]

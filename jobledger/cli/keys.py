@@ -87,6 +87,6 @@ def _user_fields(args: argparse.Namespace) -> dict[str, str]:
 
 def _row(table: Any, kind: str, id_: str) -> dict[str, Any]:
     row = table.get(kind, id_)
-    if row is None:
+    if row is None or row.as_dict().get("state") == "deleted":  # a deleted user or account stays deleted
         raise SystemExit(f"keys: no {kind} with id {id_}")
     return row.as_dict()

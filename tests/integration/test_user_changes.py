@@ -95,3 +95,97 @@ def test_update_user_is_for_admins_within_their_domain(cloud):
     assert cloud.call(as_=boss, command="updateUser", id="2", email="root@x")[0] == 431
     assert cloud.call(command="updateUser", id=user_of(cloud, kim)["id"], email="a/b@x")[0] == 200
     assert cloud.call(command="updateUser", id=user_of(cloud, kim)["id"], username="a/b")[0] == 431
+
+
+# Races: the other request commits between this one's reads and its commit (the first commit after the hook is
+# this request's; the other request's own commits go through).
+
+def during_next_commit(monkeypatch, action) -> list[int]:
+    from chalicelib.aws import eventlog
+
+    original, fired = eventlog.commit, []
+
+    def hooked(events, effects=()):
+        if not fired:
+            fired.append(1)
+            action()
+        return original(events, effects)
+
+    monkeypatch.setattr(eventlog, "commit", hooked)
+    return fired
+
+
+def clean() -> None:
+    audited = report.audit(reader.read_log(), reader.read_state())
+    assert audited.clean, [str(p) for p in [*audited.problems, *audited.divergences]]
+
+
+def test_a_rename_racing_a_deletion_does_not_bring_the_user_or_its_key_back(cloud, monkeypatch):
+    lena = tenant(cloud, "lena")
+    user = user_of(cloud, lena)
+    fired = during_next_commit(monkeypatch, lambda: cloud.ok(command="deleteUser", id=user["id"]))
+    status, _ = cloud.call(command="updateUser", id=user["id"], username="lena-2", email="l@x")
+    assert fired and status == 431  # decided again from the fresh row: the user is gone
+    assert cloud.call(as_=lena, command="listZones")[0] == 401
+    assert "lena-2" not in [u["username"] for u in cloud.ok(command="listUsers", listall="true")["user"]]
+    clean()
+
+
+def test_a_change_racing_the_accounts_deletion_does_not_relist_the_user(cloud, monkeypatch):
+    mona = tenant(cloud, "mona")
+    user = user_of(cloud, mona)
+    fired = during_next_commit(monkeypatch, lambda: cloud.ok(command="deleteAccount", id=user["accountid"]))
+    assert cloud.call(command="updateUser", id=user["id"], email="m@example.com")[0] == 431 and fired
+    assert cloud.call(as_=mona, command="listZones")[0] == 401
+    assert user["id"] not in [u["id"] for u in cloud.ok(command="listUsers", listall="true")["user"]]
+    clean()
+
+
+def test_an_accounts_deletion_racing_a_rename_frees_the_new_name(cloud, monkeypatch):
+    nina = tenant(cloud, "nina")
+    user = user_of(cloud, nina)
+    fired = during_next_commit(monkeypatch, lambda: cloud.ok(command="updateUser", id=user["id"], username="fresh"))
+    assert cloud.call(command="deleteAccount", id=user["accountid"])[0] == 200 and fired
+    for name in ("fresh", "nina"):  # both names free: the deletion was decided again from the renamed user
+        assert cloud.call(command="createAccount", username=name, password="pw", email="x@x", firstname="x",
+                          lastname="x", accounttype="0")[0] == 200, name
+    clean()
+
+
+def test_an_accounts_deletion_racing_a_user_deletion_frees_no_one_elses_name(cloud, monkeypatch):
+    olga = tenant(cloud, "olga")
+    user = user_of(cloud, olga)
+    tenant(cloud, "other")
+
+    def delete_and_take_the_name() -> None:
+        cloud.ok(command="deleteUser", id=user["id"])
+        cloud.ok(command="createUser", account="other", username="OLGA", password="pw", email="o@x",
+                 firstname="o", lastname="o")
+
+    fired = during_next_commit(monkeypatch, delete_and_take_the_name)
+    assert cloud.call(command="deleteAccount", id=user["accountid"])[0] == 200 and fired
+    status, _ = cloud.call(command="createUser", account="other", username="olga", password="pw", email="o@x",
+                           firstname="o", lastname="o")
+    assert status == 431  # still held by the other account's OLGA
+    clean()
+
+
+def test_two_updates_racing_keep_both_changes(cloud, monkeypatch):
+    pia = tenant(cloud, "pia")
+    user = user_of(cloud, pia)
+    fired = during_next_commit(monkeypatch, lambda: cloud.ok(command="updateUser", id=user["id"], firstname="P"))
+    assert cloud.call(command="updateUser", id=user["id"], email="p@example.com")[0] == 200 and fired
+    [shown] = [u for u in cloud.ok(command="listUsers", listall="true")["user"] if u["id"] == user["id"]]
+    assert (shown["firstname"], shown["email"]) == ("P", "p@example.com")  # no lost update
+    clean()
+
+
+def test_an_admin_renames_and_enables_itself_with_its_own_signed_key(cloud):
+    status, body = cloud.call(command="updateUser", id="2", username="root")
+    assert status == 200 and body["updateuserresponse"]["user"]["username"] == "root"
+    assert cloud.call(command="enableUser", id="2")[0] == 200
+    assert cloud.call(command="listZones")[0] == 200
+    _, boss = domain_admin(cloud, "H", "hboss")
+    assert cloud.call(as_=boss, command="updateUser", id=user_of(cloud, boss)["id"], username="hboss-2")[0] == 200
+    assert cloud.call(as_=boss, command="listZones")[0] == 200
+    clean()
