@@ -1,6 +1,7 @@
 """Tenant administration through the API, with CloudStack's command names and response shapes."""
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, Callable, Mapping
 
 from chalicelib.aws import directory, statetable
@@ -194,11 +195,19 @@ def _domain(req: ApiRequest, caller: Caller, domainid: str, param: str) -> dict[
 
 
 def _name(req: ApiRequest, param: str, limit: int = 255, slash: bool = False) -> str:
-    """Bounded text; names (they end up in keys) also without `/`, which separates the parts of those keys."""
+    """Bounded text; names (domains, accounts, usernames: they end up in keys and identify who acts) also without
+    `/`, which separates the parts of those keys, and without what makes one name look like another: format
+    characters (bidi marks, zero-width joiners), surrogates and private-use characters, line and paragraph
+    separators, whitespace at either end or only whitespace."""
     value = req.require(param)
-    if len(value) > limit or (not slash and "/" in value):
+    if len(value) > limit or (not slash and not _plain_name(value)):
         raise invalid_value(req.command, param, value)
     return value
+
+
+def _plain_name(value: str) -> bool:
+    return ("/" not in value and value == value.strip() and value != ""
+            and not any(unicodedata.category(c) in ("Cf", "Cs", "Co", "Zl", "Zp") for c in value))
 
 
 def _user_fields(req: ApiRequest) -> dict[str, str]:

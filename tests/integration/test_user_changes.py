@@ -189,3 +189,18 @@ def test_an_admin_renames_and_enables_itself_with_its_own_signed_key(cloud):
     assert cloud.call(as_=boss, command="updateUser", id=user_of(cloud, boss)["id"], username="hboss-2")[0] == 200
     assert cloud.call(as_=boss, command="listZones")[0] == 200
     clean()
+
+
+def test_names_that_would_look_like_another_are_refused(cloud):
+    """Usernames, account and domain names identify who acts: no bidi or zero-width characters, no whitespace at
+    either end, not only whitespace; names in other scripts are fine."""
+    qing = tenant(cloud, "qing")
+    userid = user_of(cloud, qing)["id"]
+    for name in ("\u200eadmin", "ad\u200bmin", " admin", "admin ", " ", "a\u2028b", "x\u202ey"):
+        assert cloud.call(command="updateUser", id=userid, username=name)[0] == 431, repr(name)
+        assert cloud.call(command="createAccount", username=name, password="pw", email="e@x", firstname="f",
+                          lastname="l", accounttype="0")[0] == 431, repr(name)
+        assert cloud.call(command="createDomain", name=name)[0] == 431, repr(name)
+    assert cloud.call(command="updateUser", id=userid, username="Zoë 王")[0] == 200
+    assert cloud.call(command="updateUser", id=userid, firstname="\u200eRTL-marked first name")[0] == 200
+    clean()
