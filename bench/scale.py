@@ -24,7 +24,7 @@ import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 # as the dev stage runs: ids and address cursors leased 50 at a time, inventory rows kept a minute per container
 os.environ.setdefault("JOBLEDGER_ID_BLOCK", "50")
@@ -242,6 +242,7 @@ RECORDER.install("before-parameter-build")
 RECORDER.install("after-call")
 
 
+C = TypeVar("C", bound=Cloud)
 POOLS = HOSTS = 64  # a zone taking 10,000 submits/s: its storage in 64 pools, 64 hosts (each row takes 1/64th)
 PHASES = ("submit deploy", "run deploy", "poll", "submit destroy", "run destroy")
 
@@ -258,39 +259,40 @@ def zone_inventory(pools: int = POOLS, hosts: int = HOSTS) -> str:
     return handle.name
 
 
-def pairs_of(cloud: Cloud, pairs: int, phase: Any) -> None:
+def pairs_of(cloud: Cloud, pairs: int, step: Callable[[str], None]) -> None:
     """Deploy, let the worker run it, poll it 3 times, destroy it (keeping the zone free), let the worker run
-    that; `phase(name)` is a context for each step."""
+    that; `step(name)` is told each step before it runs."""
     for _ in range(pairs):
-        with phase("submit deploy"):
-            job = cloud.ok(command="deployVirtualMachine", zoneid="1", serviceofferingid="1", templateid="1")
-        with phase("run deploy"):
-            cloud.run_worker()
+        step("submit deploy")
+        job = cloud.ok(command="deployVirtualMachine", zoneid="1", serviceofferingid="1", templateid="1")
+        step("run deploy")
+        cloud.run_worker()
         for _ in range(3):
-            with phase("poll"):
-                cloud.ok(command="queryAsyncJobResult", jobid=job["jobid"])
-        with phase("submit destroy"):
-            cloud.ok(command="destroyVirtualMachine", id=job["id"], expunge="true")
-        with phase("run destroy"):
-            cloud.run_worker()
+            step("poll")
+            cloud.ok(command="queryAsyncJobResult", jobid=job["jobid"])
+        step("submit destroy")
+        cloud.ok(command="destroyVirtualMachine", id=job["id"], expunge="true")
+        step("run destroy")
+        cloud.run_worker()
+
+
+@contextmanager
+def zone_cloud(make: Callable[[str], C]) -> Iterator[C]:
+    """A cloud of `make` over the grown zone (`zone_inventory`), with the list of its hosts read once, as a
+    container reads it once a minute; closed at the end."""
+    path = zone_inventory()
+    cloud = make(path)
+    os.unlink(path)
+    try:
+        statetable.kept_documents("host")
+        yield cloud
+    finally:
+        cloud.close()
 
 
 def run(pairs: int) -> tuple[Recorder, int]:
-    path = zone_inventory()
-    cloud = Cloud(path)
-    os.unlink(path)
-
-    @contextmanager
-    def phase(name: str) -> Iterator[None]:
-        RECORDER.phase = name
-        yield
-
-    try:
-        statetable.kept_documents("host")  # which hosts there are: read once a minute per container
-        with RECORDER.switched_on():
-            pairs_of(cloud, pairs, phase)
-    finally:
-        cloud.close()
+    with zone_cloud(Cloud) as cloud, RECORDER.switched_on():
+        pairs_of(cloud, pairs, lambda name: setattr(RECORDER, "phase", name))
     return RECORDER, pairs
 
 
@@ -351,22 +353,12 @@ def durations(pairs: int) -> dict[str, dict[str, float]]:
     """Per handler (a submit, a poll, a worker run): the median CPU ms of our code (PynamoDB and botocore
     included) on this machine, the requests it makes, and the Lambda duration that gives at MEMORY_MB: CPU scaled
     by the vCPU share, plus each request's assumed latency."""
-    path = zone_inventory()
-    cloud = Timed(path)
-    os.unlink(path)
-
-    @contextmanager
-    def phase(name: str) -> Iterator[None]:
-        cloud.name = name
-        yield
-
-    try:
-        statetable.kept_documents("host")
-        pairs_of(cloud, 3, phase)  # warm: imports, connections, caches, id blocks
+    with zone_cloud(Timed) as cloud:
+        def step(name: str) -> None:
+            cloud.name = name
+        pairs_of(cloud, 3, step)  # warm: imports, connections, caches, id blocks
         cloud.calls.clear()
-        pairs_of(cloud, pairs, phase)
-    finally:
-        cloud.close()
+        pairs_of(cloud, pairs, step)
     out = {}
     for name in PHASES:
         calls = [(ms, counts) for n, ms, counts in cloud.calls if n == name]

@@ -72,7 +72,7 @@ PLAYBOOK = """
         domain: ROOT
         account_type: user
       register: account
-    - ngine_io.cloudstack.cs_user:
+    - ngine_io.cloudstack.cs_user: &user
         username: team-a-deployer
         account: team-a
         password: another-long-password
@@ -81,11 +81,7 @@ PLAYBOOK = """
         email: deployer@example.com
       register: user
     - ngine_io.cloudstack.cs_user:
-        username: team-a-deployer
-        account: team-a
-        password: another-long-password
-        first_name: Deploy
-        last_name: Er
+        <<: *user
         email: ops@example.com
       register: user_updated
     - ngine_io.cloudstack.cs_user: {username: team-a-deployer, state: absent}
